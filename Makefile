@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
+PIPC := $(PIP) install -q -c constraints.txt
 
 .PHONY: test test-slow demo lint typecheck unit setup setup-demo clean
 
@@ -13,9 +14,9 @@ $(BIN)/python:
 	$(PIP) install -q --upgrade pip
 
 # torch first: a plain dependency on torch would pull a multi-GB CUDA build.
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[hf,ray,semantic,dev]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIPC) torch==2.13.0
+	$(PIPC) -e '.[hf,ray,semantic,dev]'
 	bash scripts/install_system_deps.sh
 	touch $@
 
@@ -24,8 +25,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
 	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
-$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir -e '.[demo]'
+$(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIPC) --no-cache-dir -e '.[demo]'
 	bash scripts/install_system_deps.sh
 	touch $@
 
