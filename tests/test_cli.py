@@ -113,7 +113,7 @@ def test_score_rejects_unknown_ids(jsonl_task: Path, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["score", "--task", "jsonl", "--predictions", str(preds), "--data", str(jsonl_task)]
     )
-    assert result.exit_code == 2 and "not samples of task 'jsonl'" in result.output
+    assert result.exit_code == 2 and "match no sample of the task" in result.output
 
 
 def test_tasks_and_models_tables() -> None:

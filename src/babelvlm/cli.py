@@ -112,7 +112,13 @@ def _print_scores(tasks: Mapping[str, TaskResult]) -> None:
 @app.command("score")
 def score_command(
     task: Annotated[str, typer.Option("--task", "-t", help="Task name.")],
-    predictions: Annotated[Path, typer.Option(help='JSONL rows {"id": ..., "prediction": ...}.')],
+    predictions: Annotated[
+        Path,
+        typer.Option(
+            help='JSONL {"id"|"index"|"question_id": ..., "prediction": ...}, a VLMEvalKit .xlsx/.tsv/.csv '
+            "prediction file, or an lmms-eval --log_samples JSONL."
+        ),
+    ],
     data: Annotated[Path | None, typer.Option(help="The task's data file or folder.")] = None,
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("runs/scored"),
     langs: Annotated[str | None, typer.Option(help="Comma-separated ISO 639-1 codes.")] = None,

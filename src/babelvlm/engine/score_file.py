@@ -1,5 +1,6 @@
-"""``babelvlm score``: score predictions made elsewhere (JSONL ``id`` + ``prediction``) with a task's
-scorers and aggregation, writing the same results.json / samples.jsonl / report.html as ``eval``."""
+"""``babelvlm score``: score predictions made elsewhere (BabelVLM JSONL, JSONL keyed by the source's ids,
+VLMEvalKit .xlsx/.tsv/.csv prediction files, lmms-eval ``--log_samples`` JSONL) with a task's scorers and
+aggregation, writing the same results.json / samples.jsonl / report.html as ``eval``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from babelvlm import __version__
 from babelvlm.atomic import write_lines_atomic
+from babelvlm.engine.prediction_files import read_prediction_rows
+from babelvlm.engine.prediction_keys import match_predictions
 from babelvlm.engine.runner import write_report_safely, write_results
-from babelvlm.engine.scoring import read_predictions, sample_record, score_task
-from babelvlm.errors import DataError
+from babelvlm.engine.scoring import sample_record, score_task
 from babelvlm.schema import RunResult
 from babelvlm.tasks.base import LoadOptions
 from babelvlm.tasks.registry import get_task
@@ -28,21 +30,14 @@ def score_predictions(
     seed: int = 0,
     write_report: bool = True,
 ) -> RunResult:
-    """Score every sample of ``task_name`` against ``predictions``; samples without a prediction are
-    failures (counted in n_failed), predictions for unknown ids are a DataError."""
+    """Score every sample of ``task_name`` against ``predictions`` (rows keyed by sample id or by the
+    source's own id, see ``prediction_keys``); samples without a prediction are failures (counted in
+    n_failed), predictions for unknown ids are a DataError."""
     task = get_task(task_name)
-    preds = read_predictions(predictions)
+    rows = read_prediction_rows(predictions)
     options = LoadOptions(data=data, langs=langs, seed=seed, extra=dict(task_options or {}))
     samples = list(task.load(options))
-    known = {s.id for s in samples}
-    unknown = [k for k in preds if k not in known]
-    if unknown and langs is None:
-        raise DataError(
-            f"{len(unknown)} prediction id(s) are not samples of task '{task_name}', e.g. '{unknown[0]}'",
-            file=str(predictions),
-            field="id",
-            fix="check --task and --data",
-        )
+    preds = match_predictions(rows, samples, predictions, allow_unknown=langs is not None)
     scored, result = score_task(task, samples, preds, seed)
     out.mkdir(parents=True, exist_ok=True)
     by_id = {s.id: s for s in samples}

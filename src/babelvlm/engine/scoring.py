@@ -3,13 +3,11 @@ store) and ``score`` (predictions from a JSONL file made elsewhere)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from babelvlm.errors import BabelVLMError, DataError
+from babelvlm.errors import BabelVLMError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import Task
 
@@ -89,35 +87,3 @@ def sample_record(score: SampleScore, sample: Sample) -> dict[str, Any]:
         "prompt": sample.prompt,
         "references": sample.references,
     }
-
-
-def read_predictions(path: Path) -> dict[str, Prediction]:
-    """Read ``FILE.jsonl`` rows ``{"id": ..., "prediction": ...}`` (``prediction`` null = a failure,
-    with an optional ``error``); duplicates and malformed rows are DataErrors naming the row."""
-    if not path.is_file():
-        raise DataError("file not found", file=str(path), fix="check the --predictions path")
-    out: dict[str, Prediction] = {}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"is not valid JSON ({exc.msg})", file=str(path), row=n) from exc
-            if not isinstance(row, dict) or "id" not in row:
-                raise DataError(
-                    "needs an 'id'",
-                    file=str(path),
-                    row=n,
-                    field="id",
-                    fix='each line: {"id": "...", "prediction": "..."}',
-                )
-            pred = row.get("prediction")
-            if pred is not None and not isinstance(pred, str):
-                raise DataError("must be a string or null", file=str(path), row=n, field="prediction")
-            key = str(row["id"])
-            if key in out:
-                raise DataError(f"duplicate id '{key}'", file=str(path), row=n, field="id")
-            out[key] = (pred, None) if pred is not None else (None, str(row.get("error") or "no prediction"))
-    return out

@@ -143,7 +143,8 @@ class XTVQATask(Task):
                 output_lang=source if opts.ask_source else None, images=[image],
                 prompt=build_prompt(question, q, source, answer_type, opts.ask_source),
                 max_new_tokens=128 if dataset == "xpaperqa" else 32,
-                meta={"dataset": dataset, "answer_type": answer_type, "translator": opts.translator},
+                meta={"dataset": dataset, "answer_type": answer_type, "translator": opts.translator,
+                      "source_id": key},
             ))  # fmt: skip
         return samples
 
