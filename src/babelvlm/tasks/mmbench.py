@@ -3,8 +3,10 @@
 Data: ``--data DIR`` holding one TSV per language, named as the public files are
 (``MMBench_DEV_EN.tsv``, ``mmbench_dev_cn.tsv``, ``mmmb_ar.tsv``: the first name token is the benchmark,
 the last language token the language, ``cn`` = ``zh``), or a single TSV (language from its name or
-``-T lang=xx``). Columns: ``index``, ``question``, ``A``..``D`` (more letters allowed, empty = absent),
-``answer`` (a letter), optional ``hint``, ``category``, ``l2-category``, and ``image`` (base64).
+``-T lang=xx``), or the Hugging Face parquet copies (a folder, or a cached id such as ``lmms-lab/MMBench``;
+see ``babelvlm.tasks.hub_data``). Columns: ``index``, ``question``, ``A``..``D`` (more letters
+allowed, empty = absent), ``answer`` (a letter), optional ``hint``, ``category``, ``l2-category``, and
+``image`` (base64).
 
 MMBench circular evaluation: the TSVs hold the rotated copies (index = g + k * 10^6, options rotated, each
 row with its own answer letter); a question g counts as right only if every row of its group is right.
@@ -17,15 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from string import ascii_uppercase
 
 from babelvlm.errors import ConfigError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.hub_data import DataSource, language_sources, row_reader
 from babelvlm.tasks.mcq_aggregate import add_gap_to_english, circular_result
 from babelvlm.tasks.mcq_prompts import mcq_prompt
-from babelvlm.tasks.tsv import TsvReader, TsvRow, find_language_files
+from babelvlm.tasks.tsv import TsvRow
 
 ROTATION = 10**6
 """Rotated copy k of question g has index g + k * ROTATION (VLMEvalKit / MMBench convention)."""
@@ -157,7 +159,7 @@ class TsvMcqTask(Task):
         if options.data is None:
             raise ConfigError(f"task {self.name} needs --data (a folder of TSVs or one TSV)")
         circular = self.circular or parse_bool(options.extra.get("circular"), "circular")
-        files = find_language_files(options.data, self.prefixes, options.langs, options.extra.get("lang"))
+        files = language_sources(options.data, self.prefixes, options.langs, options.extra)
         order = options.langs or sorted(files)
         stream: Iterator[Sample] = (
             s
@@ -172,8 +174,10 @@ class TsvMcqTask(Task):
         else:
             yield from limit_evenly(stream, options.limit)
 
-    def _load_file(self, path: Path, lang: str, options: LoadOptions, circular: bool) -> Iterator[Sample]:
-        reader = TsvReader(path, MCQ_REQUIRED, options.skip_bad_rows, images_dir=options.images)
+    def _load_file(
+        self, source: DataSource, lang: str, options: LoadOptions, circular: bool
+    ) -> Iterator[Sample]:
+        reader = row_reader(source, MCQ_REQUIRED, options.skip_bad_rows, options.images)
 
         def parse(row: TsvRow) -> Sample:
             if circular and not row.require("index").isdigit():

@@ -3,7 +3,9 @@ in English, French, German, Italian and Spanish, from VLMEvalKit-format TSVs, on
 
 Data: ``--data DIR`` holding e.g. ``MMBench_DEV_fr.tsv``, ``ScienceQA_VAL_de.tsv``, ``MME_it.tsv``,
 ``POPE_es.tsv``, ``AI2D_TEST_en.tsv`` (any folder depth; the first name token -- or the folder name --
-is the dataset, the last language token the language), or one TSV. Same ``index`` across languages.
+is the dataset, the last language token the language), or one TSV. Same ``index`` across languages. The
+Hugging Face parquet copies (lmms-lab/MME, POPE, ScienceQA, ai2d, MMBench) work too, from a folder or the
+local cache (``--data lmms-lab/MME``; see ``babelvlm.tasks.hub_data``).
 
 Tasks: ``pixmo_mmbench`` (circular where the TSV holds rotated copies), ``pixmo_scienceqa`` and
 ``pixmo_ai2d`` (MCQ accuracy), ``pixmo_mme`` (per category acc + acc+, perception / cognition totals),
@@ -23,10 +25,11 @@ from pathlib import Path
 from babelvlm.errors import ConfigError, DataError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.hub_data import DataSource, language_sources, row_reader
 from babelvlm.tasks.mcq_aggregate import add_gap_to_english, mme_result, pope_result
 from babelvlm.tasks.mcq_prompts import yes_no_prompt
 from babelvlm.tasks.mmbench import TsvMcqTask, parse_bool
-from babelvlm.tasks.tsv import TsvReader, TsvRow, find_language_files
+from babelvlm.tasks.tsv import TsvRow, find_language_files
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ class TsvYesNoTask(Task):
             raise ConfigError(f"task {self.name} needs --data (a folder of TSVs or one TSV)")
         flag = options.extra.get("yn_instruction")
         instruction = self.add_instruction if flag is None else parse_bool(flag, "yn_instruction")
-        files = find_language_files(options.data, self.prefixes, options.langs, options.extra.get("lang"))
+        files = language_sources(options.data, self.prefixes, options.langs, options.extra)
         stream = (
             sample
             for lang in (options.langs or sorted(files))
@@ -96,8 +99,10 @@ class TsvYesNoTask(Task):
         )
         yield from (stream if options.limit is None else limit_evenly(stream, options.limit))
 
-    def _load_file(self, path: Path, lang: str, instruction: bool, options: LoadOptions) -> Iterator[Sample]:
-        reader = TsvReader(path, ("question", "answer"), options.skip_bad_rows, images_dir=options.images)
+    def _load_file(
+        self, source: DataSource, lang: str, instruction: bool, options: LoadOptions
+    ) -> Iterator[Sample]:
+        reader = row_reader(source, ("question", "answer"), options.skip_bad_rows, options.images)
         yield from reader.parse(lambda row: yes_no_sample(row, self.name, lang, instruction))
 
     def score(self, sample: Sample, prediction: str) -> dict[str, float | None]:
