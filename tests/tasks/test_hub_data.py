@@ -217,3 +217,29 @@ def test_cached_hub_id_is_read_offline(tmp_path: Path, monkeypatch: pytest.Monke
     message = str(err.value)
     assert "lmms-lab/POPE" in message and f"local Hugging Face cache ({cache})" in message
     assert "hf download lmms-lab/POPE --repo-type dataset" in message
+
+
+def test_lmms_eval_log_of_a_hub_copy_rescores_by_doc_id(tmp_path: Path) -> None:
+    """lmms-eval's doc_id is the row's position in the split, the index BabelVLM gives a Hub row."""
+    import json
+
+    from babelvlm.engine.score_file import score_predictions
+
+    _, hub_dir = _write_both(tmp_path, "mme")
+    samples = list(get_task("pixmo_mme").load(LoadOptions(data=hub_dir)))
+    preds = _predictions(samples)
+    by_id = tmp_path / "ids.jsonl"
+    by_id.write_text(
+        "".join(json.dumps({"id": k, "prediction": t, "error": e}) + "\n" for k, (t, e) in preds.items())
+    )
+    log = tmp_path / "samples_mme.jsonl"
+    lines = [
+        {"doc_id": n, "doc": {"question_id": s.meta["image"], "category": s.meta["category"]},
+         "resps": [[preds[s.id][0]]], "filtered_resps": [preds[s.id][0]]}
+        for n, s in enumerate(samples)
+    ]  # fmt: skip
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    a = score_predictions("pixmo_mme", by_id, data=hub_dir, out=tmp_path / "a", write_report=False)
+    b = score_predictions("pixmo_mme", log, data=hub_dir, out=tmp_path / "b", write_report=False)
+    assert a.tasks["pixmo_mme"].model_dump() == b.tasks["pixmo_mme"].model_dump()
+    assert a.tasks["pixmo_mme"].n_failed == 1

@@ -158,16 +158,13 @@ def _json_row(path: Path, number: int, row: dict[str, Any]) -> PredictionRow:
 
 
 def _lmms_eval_row(path: Path, number: int, row: dict[str, Any]) -> PredictionRow:
-    """An lmms-eval ``--log_samples`` line: the key is the doc's own id (``index``, ``question_id``, ``id``)
-    when the logged doc has one, else ``doc_id``; the text is the filtered response."""
+    """An lmms-eval ``--log_samples`` line: the key is the doc's ``index`` (MMBench) when the logged doc has
+    one, else ``doc_id`` (the row's position in the split, which is a Hub copy's index here; ``question_id``
+    is not unique in MME); the text is the filtered response."""
     doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
     assert isinstance(doc, dict)
-    key_field, key = "doc_id", str(row["doc_id"])
-    for name in ("index", "question_id", "id"):
-        value = _cell_text(doc.get(name))
-        if value is not None:
-            key_field, key = name, value
-            break
+    index = _cell_text(doc.get("index"))
+    key_field, key = ("index", index) if index is not None else ("doc_id", str(row["doc_id"]))
     text = _first_text(row.get("filtered_resps"))
     if text is None:
         text = _first_text(row.get("resps"))
