@@ -146,7 +146,10 @@ def score_command(
 @app.command("report")
 def report_command(
     run_dirs: Annotated[list[Path], typer.Argument(help="One run directory, or several to compare.")],
-    out: Annotated[Path | None, typer.Option(help="Output file (comparisons; default compare.html).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output file (default: DIR/report.html for one run, compare.html for several)."),
+    ] = None,
 ) -> None:
     """Rebuild a run's report.html, or compare several runs in one page."""
     with user_errors():
@@ -156,7 +159,7 @@ def report_command(
         if len(run_dirs) == 1:
             from babelvlm.report.html import write_report
 
-            path = write_report(run_dirs[0])
+            path = write_report(run_dirs[0], out)
         else:
             from babelvlm.report.compare import write_comparison
 

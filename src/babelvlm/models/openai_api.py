@@ -11,7 +11,8 @@ empty answer.
 Options (``-M key=value``): ``concurrency`` (8), ``api_key`` (else env ``OPENAI_API_KEY``),
 ``timeout`` (60 s), ``max_retries`` (6), ``backoff`` (0.5 s, doubled per attempt), ``backoff_max``
 (30 s), ``max_retry_after`` (120 s), ``top_logprobs`` (20, for ``token_stats``), ``seed``,
-``max_tokens_param`` (``max_tokens``; ``max_completion_tokens`` for newer hosted APIs).
+``max_tokens_param`` (``max_tokens``; ``max_completion_tokens`` for newer hosted APIs), ``max_new_tokens``
+(overrides every request's limit; the same name as for ``hf:``, see ``models.generation_options``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 from babelvlm.errors import ConfigError
 from babelvlm.models.base import ModelAPI
+from babelvlm.models.generation_options import max_new_tokens_option
 from babelvlm.models.openai_logprobs import answer_token_stats
 from babelvlm.models.openai_retry import RequestFailed, RetryPolicy, call_with_retries
 from babelvlm.schema import Output, Request, TokenStats
@@ -46,6 +48,7 @@ _KNOWN_OPTIONS = {
     "top_logprobs",
     "seed",
     "max_tokens_param",
+    "max_new_tokens",
 }
 _IMAGE_MAGIC = (
     (b"\x89PNG", "image/png"),
@@ -126,6 +129,7 @@ class OpenAIModel(ModelAPI):
         self.top_logprobs = int(_number(options, "top_logprobs", 20, integer=True))
         self.seed = int(_number(options, "seed", 0, integer=True)) if "seed" in options else None
         self.max_tokens_param = options.get("max_tokens_param", "max_tokens")
+        self.max_new_tokens = max_new_tokens_option(options)
         self.policy = RetryPolicy(
             max_retries=int(_number(options, "max_retries", 6, integer=True)),
             backoff=_number(options, "backoff", 0.5),
@@ -138,6 +142,8 @@ class OpenAIModel(ModelAPI):
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
         answer_options = f"{base_url}#{model}|seed={self.seed}|{self.max_tokens_param}"
+        if self.max_new_tokens is not None:
+            answer_options += f"|max_new_tokens={self.max_new_tokens}"
         self._fingerprint = "openai:" + hashlib.sha256(answer_options.encode()).hexdigest()[:32]
 
     @property
@@ -149,7 +155,7 @@ class OpenAIModel(ModelAPI):
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [user_message(request)],
-            self.max_tokens_param: request.max_new_tokens,
+            self.max_tokens_param: self.max_new_tokens or request.max_new_tokens,
             "temperature": request.temperature,
         }
         if self.seed is not None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from babelvlm.errors import ConfigError, UnknownNameError
 from babelvlm.models.base import ModelAPI
+from babelvlm.models.generation_options import canonical_options
 
 _PROVIDERS: dict[str, tuple[str, str]] = {
     # provider: (module, factory function taking (target: str, options: dict[str, str]))
@@ -59,6 +60,6 @@ def load_model(name: str, options: dict[str, str] | None = None) -> ModelAPI:
     module_name, factory_name = _PROVIDERS[provider]
     module = importlib.import_module(module_name)
     factory: Callable[[str, dict[str, str]], ModelAPI] = getattr(module, factory_name)
-    model = factory(target, dict(options or {}))
+    model = factory(target, canonical_options(dict(options or {})))
     model.name = name
     return model

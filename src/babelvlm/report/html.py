@@ -72,8 +72,8 @@ def render_report(data: RunData) -> str:
     return page(f"BabelVLM report — {res.model}", "\n".join(body))
 
 
-def write_report(run_dir: Path) -> Path:
-    """Read ``run_dir/results.json`` and ``samples.jsonl`` (and ``mi.json``) and write
-    ``run_dir/report.html``; returns its path. The file is written atomically."""
+def write_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Read ``run_dir/results.json`` and ``samples.jsonl`` (and ``mi.json``) and write ``out`` (default
+    ``run_dir/report.html``); returns its path. The file is written atomically."""
     run_dir = Path(run_dir)
-    return write_text_atomic(run_dir / "report.html", render_report(load_run(run_dir)))
+    return write_text_atomic(out or run_dir / "report.html", render_report(load_run(run_dir)))
