@@ -14,6 +14,8 @@ from babelvlm.atomic import write_text_atomic
 from babelvlm.report.mi_section import mi_section
 from babelvlm.report.page import esc, fmt, page, slug, table
 from babelvlm.report.rundata import RunData, load_run
+from babelvlm.report.samples_data import ThumbnailBudget
+from babelvlm.report.samples_section import samples_section
 from babelvlm.report.task_section import primary, task_section
 
 
@@ -64,8 +66,10 @@ def render_report(data: RunData) -> str:
         f'<p class="note">Failed requests and parses are excluded from every mean and counted; '
         f"total failed: {fmt(sum(t.n_failed for t in res.tasks.values()))}.</p>",
     ]
+    budget = ThumbnailBudget()
     for name, task in res.tasks.items():
         body.append(task_section(name, task, data.samples.get(name, [])))
+        body.append(samples_section(data.path, res, name, data.samples.get(name, []), budget))
     if data.mi is not None:
         body.append(mi_section(data.mi))
     body.append("<h2>Run metadata</h2>" + _metadata(data))
