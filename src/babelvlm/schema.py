@@ -82,6 +82,9 @@ class Request:
     references: list[str] = field(default_factory=list)
     attempt: int = 1
     """1 on the first send of this key, n on the n-th (set by the engine from its store)."""
+    image_refs: list[ImageRef] = field(default_factory=list)
+    """Where ``images`` were read from: an executor that ships requests to workers (Ray) sends these
+    instead of the bytes and the worker reads them, so the driver never holds a window's images."""
 
 
 @dataclass(slots=True)

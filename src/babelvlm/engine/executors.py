@@ -1,7 +1,7 @@
 """Executors send batches of requests to a backend and hand each batch's outputs back to the driver.
 
 ``local`` calls the backend in this process (in a bounded thread pool when the backend allows
-concurrent calls); ``ray`` turns the requests into a Ray dataset and maps it through a pool of actors,
+concurrent calls); ``ray`` (``babelvlm.engine.ray_executor``) streams the batches to a pool of actors,
 each holding one model replica (Ray local by default, a cluster with ``ray_address``). Both hand the
 outputs to the same ``sink`` (the driver writes them to the run store), so both give the same results.
 """
@@ -9,13 +9,11 @@ outputs to the same ``sink`` (the driver writes them to the run store), so both 
 from __future__ import annotations
 
 import logging
-import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
 
-from babelvlm.errors import BabelVLMError, ConfigError, MissingDependencyError
+from babelvlm.errors import BabelVLMError, ConfigError
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Output, Request
 
@@ -96,86 +94,6 @@ def _drain(pending: dict[Future[list[Output]], list[Request]], sink: Sink, wait_
             return
 
 
-class _ModelActor:
-    """A Ray actor holding one model replica; maps a batch of pickled requests to pickled outputs."""
-
-    def __init__(self, factory: ModelFactory) -> None:
-        self.model = factory()
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        requests = [pickle.loads(blob) for blob in batch["request"]]
-        outputs = safe_generate(self.model, requests)
-        return {"key": list(batch["key"]), "output": [pickle.dumps(o) for o in outputs]}
-
-
-class RayExecutor(Executor):
-    """Ray Data execution: requests as a dataset, ``map_batches`` through an ``ActorPoolStrategy`` pool.
-
-    On a local instance the pool leaves one CPU to Ray's read tasks (a pool that takes every CPU
-    deadlocks: see MODELS.md "Ray"); actors ask for a fractional CPU so that they fit beside them.
-    """
-
-    name = "ray"
-
-    def __init__(
-        self,
-        factory: ModelFactory,
-        batch_size: int,
-        address: str | None = None,
-        actors: int = 1,
-        gpus_per_actor: float = 0.0,
-    ) -> None:
-        self.factory, self.batch_size = factory, max(1, batch_size)
-        self.address, self.actors, self.gpus = address, max(1, actors), gpus_per_actor
-        self._started = False
-
-    def _init_ray(self) -> Any:
-        try:
-            import ray
-        except ImportError as exc:
-            raise MissingDependencyError("ray", "ray", "--executor ray") from exc
-        self._started = not ray.is_initialized()
-        if self._started:
-            if self.address:
-                ray.init(address=self.address, log_to_driver=False)
-            else:
-                ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
-        return ray
-
-    def run(self, batches: Iterable[list[Request]], sink: Sink) -> None:
-        """Collect the requests into a dataset, map it through the actor pool, write outputs back."""
-        by_key: dict[str, Request] = {}
-        for batch in batches:
-            for req in batch:
-                by_key[req.key] = req
-        if not by_key:
-            return
-        ray = self._init_ray()
-        try:
-            self._map(ray, by_key, sink)
-        finally:
-            if self._started:
-                ray.shutdown()
-
-    def _map(self, ray: Any, by_key: dict[str, Request], sink: Sink) -> None:
-        from ray.data import ActorPoolStrategy, DataContext
-
-        DataContext.get_current().enable_progress_bars = False
-        rows = [{"key": k, "request": pickle.dumps(r)} for k, r in by_key.items()]
-        ds = ray.data.from_items(rows).map_batches(
-            _ModelActor,
-            fn_constructor_args=(self.factory,),
-            batch_size=self.batch_size,
-            batch_format="numpy",
-            compute=ActorPoolStrategy(size=self.actors),
-            num_cpus=0.5,
-            num_gpus=self.gpus or None,
-        )
-        for out_batch in ds.iter_batches(batch_size=self.batch_size, batch_format="numpy"):
-            reqs = [by_key[str(k)] for k in out_batch["key"]]
-            sink(reqs, [pickle.loads(b) for b in out_batch["output"]])
-
-
 def make_executor(
     kind: str,
     model: ModelAPI,
@@ -189,6 +107,8 @@ def make_executor(
     if kind == "local":
         return LocalExecutor(model, concurrency or model.max_concurrency)
     if kind == "ray":
+        from babelvlm.engine.ray_executor import RayExecutor
+
         return RayExecutor(
             factory, model.batch_size, ray_address, actors=concurrency or 1, gpus_per_actor=ray_gpus
         )

@@ -93,4 +93,5 @@ def build_request(
         temperature=temperature,
         lang=sample.lang,
         references=list(sample.references),
+        image_refs=list(sample.images),
     )
