@@ -96,6 +96,9 @@ def test_streams_windows_to_one_pool_and_matches_local(tmp_path: Path, local_ray
     batches = [requests[i : i + 4] for i in range(0, 60, 4)]
     assert all(r.image_refs and r.images for r in requests)
     assert without_image_bytes(requests[0]).images == [] and requests[0].images
+    on_cluster = without_image_bytes(requests[1], shared_files=False)  # a file path: bytes travel
+    assert on_cluster.images == requests[1].images and on_cluster.image_refs == []
+    assert without_image_bytes(requests[0], shared_files=False).images == []  # base64 text: ref travels
     local = _collect(LocalExecutor(ImageDigestModel()), batches)
     loads = tmp_path / "loads.log"
     streamed = _collect(RayExecutor(CountingFactory(loads), batch_size=4, actors=2), batches)

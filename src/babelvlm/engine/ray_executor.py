@@ -4,7 +4,8 @@ The actors are started once per run (each loads its model replica once) and ever
 free actor (``ray.util.ActorPool``), with at most ``IN_FLIGHT_PER_ACTOR`` batches per actor in flight, so
 the driver never gathers the plan. Requests leave the driver without their image bytes: each carries its
 ``image_refs`` (a file path, base64 text or the parquet cell's bytes) and the actor reads the images,
-so driver memory stays flat however many samples a run has. Outputs come back to the same ``sink`` as
+so driver memory stays flat however many samples a run has (on a remote cluster, file images travel as
+bytes, since the workers may not share the driver's files). Outputs come back to the same ``sink`` as
 the local executor's, so both give the same results.
 
 Ray Core actors rather than a Ray Data ``map_batches`` pipeline: a dataset is finite, and re-creating
@@ -53,10 +54,13 @@ class ModelActor:
         return pickle.dumps([(req.key, outputs[req.key]) for req in requests])
 
 
-def without_image_bytes(request: Request) -> Request:
-    """The request as it travels to an actor: its image refs, not its bytes (bytes stay when there are
-    no refs to read them from)."""
-    return replace(request, images=[]) if request.image_refs else request
+def without_image_bytes(request: Request, shared_files: bool = True) -> Request:
+    """The request as it travels to an actor: its image refs, not its bytes. Bytes stay when there are no
+    refs to read them from, and when a ref is a file path the workers may not see (a remote cluster:
+    ``shared_files`` False) -- still one window at a time, so the driver stays flat either way."""
+    if not request.image_refs or (not shared_files and any(r.path for r in request.image_refs)):
+        return replace(request, image_refs=[])
+    return replace(request, images=[])
 
 
 class RayExecutor(Executor):
@@ -113,7 +117,7 @@ class RayExecutor(Executor):
         in_flight = 0
         try:
             for batch in batches:
-                light = [without_image_bytes(r) for r in batch]
+                light = [without_image_bytes(r, shared_files=self.address is None) for r in batch]
                 waiting.update((r.key, r) for r in light)
                 pool.submit(lambda actor, blob: actor.answer.remote(blob), pickle.dumps(light))
                 in_flight += 1
