@@ -10,13 +10,13 @@ failure); ``babelvlm.engine.prediction_keys`` then matches the keys to sample id
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from babelvlm.errors import DataError
+from babelvlm.tasks.datafiles import iter_rows
 
 KEY_FIELDS = ("id", "sample_id", "index", "question_id")
 """Row fields that may hold the key, in order of preference (BabelVLM ids first, then source ids)."""
@@ -133,17 +133,11 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _jsonl_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"is not valid JSON ({exc.msg})", file=str(path), row=number) from exc
-            if not isinstance(row, dict):
-                raise DataError("is not a JSON object", file=str(path), row=number, fix="write {...}")
-            yield number, row
+    """(line number, object) of a JSONL file (a JSON list works too); a bad line is a DataError."""
+    for row in iter_rows(path):
+        if row.problem is not None:
+            raise row.problem
+        yield row.number, row.fields
 
 
 def _json_row(path: Path, number: int, row: dict[str, Any]) -> PredictionRow:
