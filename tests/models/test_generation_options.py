@@ -1,9 +1,12 @@
-"""One generation option name across backends: ``-M max_new_tokens`` (``hf:``'s name) works for ``openai:``,
-and the OpenAI names are accepted as aliases."""
+"""One generation option name across backends: ``-M max_new_tokens`` (``hf:``'s name) works for ``openai:``
+and ``llamacpp:``, and the OpenAI names are accepted as aliases."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, FakeServerConfig
@@ -47,3 +50,35 @@ def test_the_limit_is_part_of_the_fingerprint_and_checked() -> None:
     with pytest.raises(ConfigError, match="positive integer"):
         max_new_tokens_option({"max_new_tokens": "0"})
     assert canonical_options({"max_tokens": "9", "seed": "1"}) == {"max_new_tokens": "9", "seed": "1"}
+
+
+def test_llamacpp_uses_the_option_and_fingerprints_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The option reaches llama.cpp's ``max_tokens`` (a recording stand-in for llama_cpp here; the real
+    GGUF path is covered by the slow test in test_llamacpp.py)."""
+    from babelvlm.models import llamacpp
+
+    calls: list[int] = []
+
+    class FakeLlama:
+        def __init__(self, **kwargs: object) -> None:
+            pass
+
+        def create_completion(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(int(kwargs["max_tokens"]))
+            return {"choices": [{"text": "42"}]}
+
+    class FakeModule:
+        Llama = FakeLlama
+
+    monkeypatch.setattr(llamacpp, "_import_llama_cpp", lambda: FakeModule)
+    template = SimpleNamespace(prompt="q", stop=[])
+    monkeypatch.setattr(llamacpp.LlamaCppModel, "_chat_formatter", lambda self, module: lambda **kw: template)
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 64)
+    capped = load_model(f"llamacpp:{gguf}", {"max_tokens": "7"})
+    plain = load_model(f"llamacpp:{gguf}")
+    request = Request(key="k", task="t", sample_id="s", prompt="q", max_new_tokens=32)
+    assert capped.generate([request])[0].text == "42" and plain.generate([request])[0].text == "42"
+    assert calls == [7, 32] and capped.fingerprint != plain.fingerprint

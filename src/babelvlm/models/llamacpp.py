@@ -1,7 +1,8 @@
 """``llamacpp:<file.gguf>``: a GGUF model run by llama-cpp-python (text-only, or with ``-M mmproj=<file>``).
 
 Options (``-M key=value``): ``n_ctx`` (default 4096), ``n_threads`` (default: all cores), ``mmproj`` (a
-LLaVA-style vision projector: images go in as data URIs), ``system`` (a system prompt).
+LLaVA-style vision projector: images go in as data URIs), ``system`` (a system prompt), ``max_new_tokens``
+(overrides every request's limit, as for ``hf:`` and ``openai:``).
 
 Greedy decoding (temperature 0). Text-only prompts are rendered with the model's own chat template and
 completed as raw text, so that ``token_stats`` teacher-forces exactly the prompt ``generate`` answered.
@@ -22,6 +23,7 @@ import numpy as np
 
 from babelvlm.errors import ConfigError, MissingDependencyError, ModelError
 from babelvlm.models.base import ModelAPI
+from babelvlm.models.generation_options import max_new_tokens_option
 from babelvlm.schema import Output, Request, TokenStats
 
 Message = dict[str, Any]
@@ -88,6 +90,7 @@ class LlamaCppModel(ModelAPI):
         self.n_ctx = _int_option(options, "n_ctx", 4096)
         self.n_threads = _int_option(options, "n_threads", os.cpu_count() or 1)
         self.system = options.get("system")
+        self.max_new_tokens = max_new_tokens_option(options)
         self.mmproj = Path(options["mmproj"]) if options.get("mmproj") else None
         handler = None
         if self.mmproj is not None:
@@ -109,6 +112,8 @@ class LlamaCppModel(ModelAPI):
         )
         self._formatter = self._chat_formatter(llama_cpp)
         self._fingerprint = llamacpp_fingerprint(path, self.mmproj, self.system)
+        if self.max_new_tokens is not None:  # the shared generation option (models.generation_options)
+            self._fingerprint += f":max_new_tokens={self.max_new_tokens}"
 
     def _chat_formatter(self, llama_cpp: Any) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -170,10 +175,11 @@ class LlamaCppModel(ModelAPI):
             try:
                 if req.images and self.mmproj is None:
                     raise ModelError("this GGUF model is text-only (fix: -M mmproj=<projector.gguf>)")
+                limit = self.max_new_tokens or req.max_new_tokens
                 if req.images:
-                    text = self._complete_with_images(req.prompt, req.images, req.max_new_tokens)
+                    text = self._complete_with_images(req.prompt, req.images, limit)
                 else:
-                    text = self.complete(self.messages(req.prompt), req.max_new_tokens)
+                    text = self.complete(self.messages(req.prompt), limit)
                 if not text:
                     raise ModelError("the model returned an empty answer")
                 outputs.append(Output(text=text, latency_s=time.perf_counter() - start))
