@@ -243,3 +243,31 @@ def test_lmms_eval_log_of_a_hub_copy_rescores_by_doc_id(tmp_path: Path) -> None:
     b = score_predictions("pixmo_mme", log, data=hub_dir, out=tmp_path / "b", write_report=False)
     assert a.tasks["pixmo_mme"].model_dump() == b.tasks["pixmo_mme"].model_dump()
     assert a.tasks["pixmo_mme"].n_failed == 1
+
+
+def test_language_configs_win_and_several_configs_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lmms-lab/MMBench also has ``cc`` (CCBench, no language): en and cn are read, cc left aside.
+    lmms-lab/ScienceQA has two configurations of one language: an error names them, -T config picks."""
+    _, hub_dir = _write_both(tmp_path, "mmbench")
+    _write_parquet(hub_dir / "cc" / "dev-00000-of-00001.parquet", mmbench_layout(mcq_rows("zh", 1, False)))
+    langs = {s.lang for s in get_task("mmbench").load(LoadOptions(data=hub_dir))}
+    assert langs == {"en", "zh"}
+    tsv_dir, sqa = _write_both(tmp_path / "sqa", "scienceqa")
+    full = scienceqa_layout(mcq_rows("en", 2, circular=False))
+    _write_parquet(sqa / "ScienceQA-FULL" / "test-00000-of-00001.parquet", full)
+    task = get_task("pixmo_scienceqa")
+    with pytest.raises(DataError, match=r"ScienceQA-FULL, ScienceQA-IMG.*-T config=ScienceQA-IMG"):
+        list(task.load(LoadOptions(data=sqa)))
+    picked = list(task.load(LoadOptions(data=sqa, extra={"config": "ScienceQA-IMG"})))
+    assert [_view(s) for s in picked] == [_view(s) for s in task.load(LoadOptions(data=tsv_dir))]
+    cache = tmp_path / "hf_cache"
+    shards = {f"{c}/test-00000-of-00001.parquet": sqa / c / "test-00000-of-00001.parquet"
+              for c in ("ScienceQA-FULL", "ScienceQA-IMG")}  # fmt: skip
+    _cache_dataset(cache, "lmms-lab/ScienceQA", shards)
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    by_folder = list(task.load(LoadOptions(data=Path("lmms-lab/ScienceQA/ScienceQA-IMG"))))
+    assert [_view(s) for s in by_folder] == [_view(s) for s in picked]
+    with pytest.raises(DataError, match="has no 'ScienceQA-XYZ'"):
+        list(task.load(LoadOptions(data=Path("lmms-lab/ScienceQA/ScienceQA-XYZ"))))

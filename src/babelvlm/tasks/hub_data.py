@@ -45,15 +45,30 @@ SPLIT_PREFERENCE = ("dev", "test", "validation", "val", "train")
 DEFAULT_CONFIG_DIRS = ("data", "default")
 """Folders holding a dataset's default configuration in a Hub repository."""
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+_HUB_ID = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.\-]*/[\w.\-]+)(?:/(?P<sub>.+))?$")
 
 
 def resolve_data(data: Path) -> Path:
-    """``data`` itself when it exists; else, when it reads as a Hub dataset id (``owner/name``), that
-    dataset's snapshot folder in the local Hugging Face cache (``HF_HUB_CACHE`` / ``HF_HOME``); nothing is
+    """``data`` itself when it exists; else, when it reads as a Hub dataset id (``owner/name``, optionally
+    followed by a folder inside it: ``lmms-lab/ScienceQA/ScienceQA-IMG``), that dataset's snapshot folder
+    (or the folder in it) in the local Hugging Face cache (``HF_HUB_CACHE`` / ``HF_HOME``); nothing is
     downloaded, and a dataset that is not cached is a DataError saying how to get it."""
-    if data.exists() or not _HUB_ID.match(str(data)):
+    match = _HUB_ID.match(str(data))
+    if data.exists() or match is None:
         return data
+    folder = _cached_snapshot(data, match.group("repo"))
+    inside = folder / match.group("sub") if match.group("sub") else folder
+    if not inside.exists():
+        raise DataError(
+            f"the cached dataset has no '{match.group('sub')}'",
+            file=str(data),
+            fix=f"look in {folder} for the folder to name",
+        )
+    return inside
+
+
+def _cached_snapshot(data: Path, repo: str) -> Path:
+    """The local snapshot folder of Hub dataset ``repo`` (nothing is downloaded)."""
     try:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import LocalEntryNotFoundError
@@ -67,13 +82,13 @@ def resolve_data(data: Path) -> Path:
         from huggingface_hub import constants
 
         cache = os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE
-        folder = snapshot_download(str(data), repo_type="dataset", local_files_only=True, cache_dir=cache)
+        folder = snapshot_download(repo, repo_type="dataset", local_files_only=True, cache_dir=cache)
     except LocalEntryNotFoundError:
         raise DataError(
             f"is neither a local path nor a dataset in the local Hugging Face cache ({cache}); "
             "nothing is downloaded",
             file=str(data),
-            fix=f"download it once where there is network (`hf download {data} --repo-type dataset`), "
+            fix=f"download it once where there is network (`hf download {repo} --repo-type dataset`), "
             "or give --data a local folder",
         ) from None
     return Path(str(folder))
@@ -112,10 +127,14 @@ def find_parquet_splits(
 ) -> dict[str, list[Path]]:
     """Map language -> the parquet shards of the chosen split (sorted, so rows keep the Hub's order).
 
-    The language comes from a folder or file name (``en/``, ``cn/`` = zh), else ``-T lang``, else
-    ``default_lang`` (the lmms-lab copies of MME, POPE, ScienceQA and AI2D are English)."""
-    files = [data] if data.is_file() else sorted(data.rglob("*.parquet"))
+    The language comes from a folder or file name (``en/``, ``cn/`` = zh); configurations named by a
+    language win over the others (lmms-lab/MMBench's ``cc`` is CCBench, not a language); a dataset with no
+    language in its names is ``-T lang``, else ``default_lang`` (the lmms-lab copies of MME, POPE,
+    ScienceQA and AI2D are English). ``-T config=NAME`` picks one configuration folder."""
     root = data.parent if data.is_file() else data
+    files = [data] if data.is_file() else sorted(data.rglob("*.parquet"))
+    if extra.get("config"):
+        files = [f for f in files if extra["config"] in _config_of(f, root).split("/")]
     split = extra.get("split") or next(
         (s for s in SPLIT_PREFERENCE if any(_split_of(f) == s for f in files)), None
     )
@@ -123,20 +142,19 @@ def find_parquet_splits(
     if not chosen:
         found = sorted({_split_of(f) for f in files}) or ["none"]
         raise DataError(
-            f"no parquet file of split '{split}'; splits found: {', '.join(found)}",
+            f"no parquet file of split '{split}'{_config_note(extra)}; splits found: {', '.join(found)}",
             file=str(data),
-            fix="pick one with -T split=NAME",
+            fix="pick one with -T split=NAME (and -T config=NAME)",
         )
-    groups: dict[tuple[str, str], list[Path]] = {}
+    tagged: dict[str, dict[str, list[Path]]] = {}
+    untagged: dict[str, list[Path]] = {}
     for f in chosen:
-        lang = _language_of(f, root) or extra.get("lang") or default_lang
-        groups.setdefault((lang, _config_of(f, root)), []).append(f)
-    out: dict[str, list[Path]] = {}
-    for (lang, config), shards in sorted(groups.items()):
-        if lang in out:
-            out[lang] = _pick_config(data, lang, out[lang], shards, config)
-        else:
-            out[lang] = shards
+        lang = _language_of(f, root)
+        target = untagged if lang is None else tagged.setdefault(lang, {})
+        target.setdefault(_config_of(f, root), []).append(f)
+    if not tagged:
+        tagged[extra.get("lang") or default_lang] = untagged
+    out = {lang: _one_config(data, lang, configs) for lang, configs in sorted(tagged.items())}
     if langs is not None:
         out = {lang: shards for lang, shards in out.items() if lang in langs}
     if not out:
@@ -149,15 +167,23 @@ def find_parquet_splits(
     return out
 
 
-def _pick_config(data: Path, lang: str, first: list[Path], other: list[Path], config: str) -> list[Path]:
-    """Two configurations of one language: the default one (``data/``), else an error naming both."""
-    for shards in (first, other):
-        if shards[0].parent.name in DEFAULT_CONFIG_DIRS:
+def _config_note(extra: dict[str, str]) -> str:
+    return f" in configuration '{extra['config']}'" if extra.get("config") else ""
+
+
+def _one_config(data: Path, lang: str, configs: dict[str, list[Path]]) -> list[Path]:
+    """The shards of one language: its only configuration, else the default one (``data/``), else an
+    error naming them."""
+    if len(configs) == 1:
+        return next(iter(configs.values()))
+    for config, shards in configs.items():
+        if config.split("/")[-1] in DEFAULT_CONFIG_DIRS:
             return shards
+    names = ", ".join(sorted(configs))
     raise DataError(
-        f"two configurations for language '{lang}': {first[0].parent.name} and {config}",
+        f"several configurations for language '{lang}': {names}",
         file=str(data),
-        fix="give --data the configuration's folder",
+        fix=f"pick one with -T config=NAME (e.g. -T config={sorted(configs)[-1].split('/')[-1]})",
     )
 
 
