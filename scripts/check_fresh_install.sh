@@ -16,7 +16,7 @@ $pip install -q "torch==$TORCH_VERSION" "transformers==$TRANSFORMERS_VERSION"
 before=$($pip freeze | grep -iE '^(torch|transformers)==' | sort)
 # a copy of the tracked sources, so no build output lands in the worktree
 git archive --format=tar HEAD | tar -x -C "$work" --one-top-level=src-copy
-$pip install -q "$work/src-copy"
+$pip install -q "$work/src-copy[hf,hub,xlsx]"  # the extras that name transformers / torch too
 after=$($pip freeze | grep -iE '^(torch|transformers)==' | sort)
 if [ "$before" != "$after" ]; then
   echo "FAIL: pip install . changed the existing packages" >&2
