@@ -159,6 +159,12 @@ class TaskResult(BaseModel):
     )
     primary_metric: str = Field(default="", description="The metric used for headline tables.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Task-specific tables (gaps, ...).")
+    n_skipped_rows: int = Field(
+        default=0, description="Input rows skipped as bad under --skip-bad-rows (not in n_samples)."
+    )
+    failure_reasons: dict[str, int] = Field(
+        default_factory=dict, description="Failed samples counted by reason, most common first."
+    )
 
 
 class RunResult(BaseModel):

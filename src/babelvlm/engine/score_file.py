@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babelvlm import __version__
 from babelvlm.atomic import write_lines_atomic
 from babelvlm.engine.runner import write_report_safely, write_results
 from babelvlm.engine.scoring import read_predictions, sample_record, score_task
 from babelvlm.errors import DataError
-from babelvlm.schema import RunResult
-from babelvlm.tasks.base import LoadOptions
+from babelvlm.schema import RunResult, Sample
+from babelvlm.tasks.base import LoadOptions, Task
 from babelvlm.tasks.registry import get_task
 
 
@@ -44,6 +45,7 @@ def score_predictions(
             fix="check --task and --data",
         )
     scored, result = score_task(task, samples, preds, seed)
+    result.extra["predictions"] = prediction_coverage(task, samples, set(preds))
     out.mkdir(parents=True, exist_ok=True)
     by_id = {s.id: s for s in samples}
     records = (json.dumps(sample_record(s, by_id[s.sample_id]), ensure_ascii=False) for s in scored)
@@ -59,3 +61,27 @@ def score_predictions(
     if write_report:
         write_report_safely(out)
     return run
+
+
+def prediction_coverage(task: Task, samples: list[Sample], predicted: set[str]) -> dict[str, Any]:
+    """How many samples had no prediction and, when the predictions cover only some languages, the
+    ``--langs`` (and image-language ``-T`` option) that select exactly the languages they cover."""
+    matched = [s for s in samples if s.id in predicted]
+    coverage: dict[str, Any] = {
+        "given": len(predicted),
+        "matched": len(matched),
+        "samples_without_prediction": len(samples) - len(matched),
+    }
+    if not matched or len(matched) == len(samples):
+        return coverage
+    fixes = []
+    q_langs = sorted({s.lang for s in matched})
+    if set(q_langs) != {s.lang for s in samples}:
+        fixes.append(f"--langs {','.join(q_langs)}")
+    img_langs = sorted({s.image_lang for s in matched if s.image_lang})
+    option = task.info.extra.get("image_langs_option")
+    if option and set(img_langs) != {s.image_lang for s in samples if s.image_lang}:
+        fixes.append(f"-T {option}={','.join(img_langs)}")
+    if fixes:
+        coverage["fix"] = " ".join(fixes)
+    return coverage

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from babelvlm.engine.failures import count_failure_reasons
 from babelvlm.errors import BabelVLMError, DataError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import Task
@@ -69,6 +70,7 @@ def score_task(
 
         annotate_languages(scored)
     result = task.aggregate(scored, len(samples))
+    result.failure_reasons = count_failure_reasons(scored)
     add_gaps(task, result, scored, seed)
     return scored, result
 
