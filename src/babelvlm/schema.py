@@ -127,6 +127,11 @@ class SampleScore:
     error: str | None = None
     detected_lang: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    references: list[str] = field(default_factory=list)
+    """The accepted answers (shown next to wrong predictions in the report)."""
+    evidence: dict[str, str] = field(default_factory=dict)
+    """Intermediate results that explain the answer: the backend's OCR text, the extracted option, the
+    judge's rationale (``Task.evidence`` and ``engine.scoring.BACKEND_EVIDENCE``)."""
 
     @property
     def failed(self) -> bool:

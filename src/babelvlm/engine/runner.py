@@ -21,7 +21,7 @@ from babelvlm.engine.executors import ModelFactory, make_executor
 from babelvlm.engine.preflight import LoadedTask, check_out_dir, load_tasks
 from babelvlm.engine.progress import RunProgress
 from babelvlm.engine.requests import build_request
-from babelvlm.engine.scoring import sample_record, score_task
+from babelvlm.engine.scoring import backend_evidence, sample_record, score_task
 from babelvlm.engine.store import RunStore
 from babelvlm.errors import ConfigError, DataError
 from babelvlm.langs import get_language
@@ -210,8 +210,10 @@ def _score(plan: _TaskPlan, store: RunStore, seed: int) -> tuple[list[SampleScor
     results = store.results(plan.keys.values())
     predictions = {sid: results[key] for sid, key in plan.keys.items() if key in results}
     predictions.update({sid: (None, err) for sid, err in plan.bad.items()})
+    metas = store.output_meta(plan.keys.values())
+    evidence = {sid: backend_evidence(metas.get(key)) for sid, key in plan.keys.items()}
     with active_store(store):  # judges and translators called while scoring keep their answers here
-        scored, result = score_task(plan.task, plan.samples, predictions, seed)
+        scored, result = score_task(plan.task, plan.samples, predictions, seed, evidence)
     by_id = {s.id: s for s in plan.samples}
     store.save_scores(sample_record(s, by_id[s.sample_id]) for s in scored)
     return scored, result

@@ -66,6 +66,8 @@ def score_from_row(row: dict[str, Any]) -> SampleScore:
         error=row.get("error"),
         detected_lang=row.get("detected_lang"),
         meta=row.get("meta") or {},
+        references=[str(r) for r in (row.get("references") or [])],
+        evidence={str(k): str(v) for k, v in (row.get("evidence") or {}).items()},
     )
 
 

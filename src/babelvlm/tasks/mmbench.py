@@ -195,6 +195,12 @@ class TsvMcqTask(Task):
         """See ``score_choice``."""
         return score_choice(sample, prediction)
 
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """The option letter read from the prediction ("none" when no option could be read)."""
+        from babelvlm.metrics import extract_choice
+
+        return {"extracted answer": extract_choice(prediction, sample.options or {}, sample.lang) or "none"}
+
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """Plain means (accuracy, extraction rate); circular accuracy as headline where it applies
         (always for MMBench, for MMMB when rotated copies were scored); gap to English in ``extra``."""

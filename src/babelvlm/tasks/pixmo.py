@@ -104,6 +104,12 @@ class TsvYesNoTask(Task):
         """See ``score_yes_no``."""
         return score_yes_no(sample, prediction)
 
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """The yes/no read from the prediction ("none" when neither could be read)."""
+        from babelvlm.metrics import extract_yes_no
+
+        return {"extracted answer": extract_yes_no(prediction, sample.lang) or "none"}
+
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """MME or POPE corpus scores per language and overall, with the gap to English."""
         result = super().aggregate(scored, n_samples)
