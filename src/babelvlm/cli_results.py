@@ -72,9 +72,9 @@ def finish_run(result: RunResult, out: Path, console: Console | None = None) -> 
     console.print(scores_table(result.tasks))
     for line in failure_lines(result.tasks) + coverage_lines(result.tasks):
         console.print(escape(line), soft_wrap=True, highlight=False)
-    console.print(f"results: {out / 'results.json'}")
+    console.print(f"results: {out / 'results.json'}", soft_wrap=True)  # paths stay copyable
     if (out / "report.html").is_file():
-        console.print(f"report:  {out / 'report.html'}")
+        console.print(f"report:  {out / 'report.html'}", soft_wrap=True)
     n_samples = sum(res.n_samples for res in result.tasks.values())
     if n_samples and sum(res.n_failed for res in result.tasks.values()) == n_samples:
         Console(stderr=True).print(

@@ -30,7 +30,7 @@ from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
 
-PAPER = "LLM-jp-3 VILA: Japanese multimodal resources and benchmarks (seed 002)"
+PAPER = "LLM-jp-3 VILA: Japanese multimodal resources and benchmarks"
 DEFAULT_REFERENCE_MODEL = "gpt-4-0125-preview"
 JUDGE_KEYS = ("judge_score", "judge_model", "judge_reference")
 

@@ -223,7 +223,7 @@ TASKS: list[Task] = [
         TaskInfo(
             name="mmbench",
             description="Multilingual MMBench-dev (Parrot): 4-option MCQ scored with circular evaluation",
-            paper="Parrot: Multilingual Visual Instruction Tuning (seed 003); MMBench (Liu et al., 2023)",
+            paper="Parrot: Multilingual Visual Instruction Tuning; MMBench (Liu et al., 2023)",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: MMBench_DEV_<LANG>.tsv / mmbench_dev_<lang>.tsv",),
             metrics=("circular_accuracy", "accuracy", "extracted"),
@@ -236,7 +236,7 @@ TASKS: list[Task] = [
         TaskInfo(
             name="mmmb",
             description="MMMB (Parrot): multilingual MCQ; plain accuracy (-T circular=true: circular)",
-            paper="Parrot: Multilingual Visual Instruction Tuning (seed 003)",
+            paper="Parrot: Multilingual Visual Instruction Tuning",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: mmmb_<lang>.tsv (mmmb_cn.tsv = zh)",),
             metrics=("accuracy", "circular_accuracy", "extracted"),

@@ -31,7 +31,7 @@ from babelvlm.tasks.tsv import TsvReader, TsvRow, find_language_files
 log = logging.getLogger(__name__)
 
 PIXMO_LANGS = ("en", "fr", "de", "it", "es")
-_PAPER = "Multi-PixMo: multilingual training and evaluation resources (seed 004)"
+_PAPER = "Multi-PixMo: Multilingual Training and Evaluation Resources for Vision-Language Models"
 _YES_NO = {"yes": "Yes", "no": "No"}
 
 
