@@ -210,6 +210,10 @@ class PixmoSuite(Task):
         """Scored by the sample's own dataset task."""
         return self.parts[sample.meta["dataset"]].score(sample, prediction)
 
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """What the sample's own dataset task read from the prediction."""
+        return self.parts[sample.meta["dataset"]].evidence(sample, prediction)
+
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """Each dataset aggregated by its task (in ``extra['datasets']``); ``scores`` / ``by_language``
         hold ``<dataset>/<metric>`` for every dataset's primary metric."""
