@@ -120,22 +120,24 @@ def _evidence_html(sample: SampleScore) -> str:
 
 
 def worst_examples(samples: list[SampleScore], metric: str, k: int = WORST_SHOWN) -> list[SampleScore]:
-    """Up to ``k`` scored samples with the lowest ``metric``, taken round-robin from the worst
+    """Up to ``k`` imperfect answers with the lowest ``metric``, taken round-robin from the worst
     (question, image/output language) cells first, so that the examples explain the weakest cells."""
-    scored = [s for s in samples if not s.failed and s.scores.get(metric) is not None]
+
+    def value(s: SampleScore) -> float:
+        return float(s.scores.get(metric) or 0.0)
+
     cells: dict[tuple[str, str], list[SampleScore]] = defaultdict(list)
-    for s in scored:
-        cells[(s.lang, s.image_lang or s.output_lang or "")].append(s)
-    ranked = sorted(
-        cells.values(), key=lambda group: sum(float(s.scores[metric] or 0) for s in group) / len(group)
-    )
-    queues = [sorted(group, key=lambda s: float(s.scores[metric] or 0)) for group in ranked]
+    for s in samples:
+        if not s.failed and s.scores.get(metric) is not None:
+            cells[(s.lang, s.image_lang or s.output_lang or "")].append(s)
+    ranked = sorted(cells.values(), key=lambda group: sum(map(value, group)) / len(group))
+    queues = [sorted((s for s in group if value(s) < 1.0), key=value) for group in ranked]
     out: list[SampleScore] = []
     while len(out) < k and any(queues):
         for queue in queues:
             if queue and len(out) < k:
                 out.append(queue.pop(0))
-    return [s for s in out if float(s.scores[metric] or 0) < 1.0]
+    return out
 
 
 def worst_section(name: str, samples: list[SampleScore], metric: str) -> str:
