@@ -56,7 +56,7 @@ def test_marginals_breakdowns_and_worst_examples_are_in_the_page(run_dir: Path) 
     assert "<h3>Score by each axis</h3>" in page and 'id="fig-babeltext-by-image-lang"' in page
     for label in ("difficulty", "answer type", "kind"):
         assert f"<h3>By {label}</h3>" in page and f'id="fig-babeltext-by-{label.replace(" ", "-")}"' in page
-    assert 'id="worst-babeltext"' in page and "27,95 py6." in page and "ocr_text" in page
+    assert 'id="worst-babeltext"' in page and "27,95 py6." in page and "<b>OCR text</b>" in page
     results = json.loads((run_dir / "results.json").read_text())
     assert "write_report" not in results["config"] and "progress" not in results["config"]
     assert "metric n/a" in page and "n/a (not a free-text task)" in page and "undefined" not in page

@@ -16,6 +16,7 @@ from babelvlm.schema import SampleScore, TaskResult
 
 WORST_SHOWN = 8
 EVIDENCE_CHARS = 400
+EVIDENCE_LABELS = {"ocr_text": "OCR text", "finish_reason": "finish reason"}
 
 
 def axis_marginals(
@@ -115,7 +116,8 @@ def _evidence_html(sample: SampleScore) -> str:
     items = []
     for key, value in sample.evidence.items():
         text = value if len(value) <= EVIDENCE_CHARS else value[:EVIDENCE_CHARS] + " …"
-        items.append(f'<b>{esc(key)}</b>: <span class="evidence">{esc(text)}</span>')
+        label = EVIDENCE_LABELS.get(key, key.replace("_", " "))
+        items.append(f'<b>{esc(label)}</b>: <span class="evidence">{esc(text)}</span>')
     return "<br>".join(items) or '<span class="ns">none recorded</span>'
 
 
