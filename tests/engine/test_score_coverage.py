@@ -7,9 +7,18 @@ from babelvlm.schema import Sample
 from babelvlm.tasks.registry import get_task
 
 
-def _samples() -> list[Sample]:
+def _samples(scenes: int = 1) -> list[Sample]:
     return [
-        Sample(id=f"{q}-{i}", task="babeltext", prompt="?", references=["1"], lang=q, image_lang=i)
+        Sample(
+            id=f"{q}-{i}" + (f"-{n}" if n else ""),
+            task="babeltext",
+            prompt="?",
+            references=["1"],
+            lang=q,
+            image_lang=i,
+            meta={"scene": n},
+        )
+        for n in range(scenes)
         for q in ("en", "ja", "ru")
         for i in ("en", "ja", "ru")
     ]
@@ -36,3 +45,9 @@ def test_no_fix_when_every_language_is_covered_or_nothing_matched() -> None:
     }
     jsonl = get_task("jsonl")  # no image-language option: only --langs is suggested
     assert prediction_coverage(jsonl, _samples(), {"en-ja"})["fix"] == "--langs en"
+
+
+def test_suggests_the_number_of_scenes_the_predictions_cover() -> None:
+    first_scene = {s.id for s in _samples(1)}  # e.g. made by `eval --limit 9`: one scene, every language
+    cov = prediction_coverage(get_task("babeltext"), _samples(20), first_scene)
+    assert cov["samples_without_prediction"] == 171 and cov["fix"] == "-T scenes=1"

@@ -64,16 +64,24 @@ def score_predictions(
 
 
 def prediction_coverage(task: Task, samples: list[Sample], predicted: set[str]) -> dict[str, Any]:
-    """How many samples had no prediction and, when the predictions cover only some languages, the
-    ``--langs`` (and image-language ``-T`` option) that select exactly the languages they cover."""
+    """How many samples had no prediction and, when the predictions cover only part of the task, the
+    ``--langs`` and ``-T`` options that select just the part they cover."""
     matched = [s for s in samples if s.id in predicted]
     coverage: dict[str, Any] = {
         "given": len(predicted),
         "matched": len(matched),
         "samples_without_prediction": len(samples) - len(matched),
     }
-    if not matched or len(matched) == len(samples):
-        return coverage
+    if matched and len(matched) < len(samples):
+        fixes = _narrowing_options(task, samples, matched)
+        if fixes:
+            coverage["fix"] = " ".join(fixes)
+    return coverage
+
+
+def _narrowing_options(task: Task, samples: list[Sample], matched: list[Sample]) -> list[str]:
+    """``--langs`` for the question languages, and the task's own options (declared in its
+    ``TaskInfo.extra``) for image-text languages and for how many items are generated."""
     fixes = []
     q_langs = sorted({s.lang for s in matched})
     if set(q_langs) != {s.lang for s in samples}:
@@ -82,6 +90,9 @@ def prediction_coverage(task: Task, samples: list[Sample], predicted: set[str]) 
     option = task.info.extra.get("image_langs_option")
     if option and set(img_langs) != {s.image_lang for s in samples if s.image_lang}:
         fixes.append(f"-T {option}={','.join(img_langs)}")
-    if fixes:
-        coverage["fix"] = " ".join(fixes)
-    return coverage
+    count_option, count_meta = task.info.extra.get("count_option"), task.info.extra.get("count_meta")
+    if count_option and count_meta:
+        needed = 1 + max(int(s.meta.get(count_meta, 0)) for s in matched)
+        if needed < 1 + max(int(s.meta.get(count_meta, 0)) for s in samples):
+            fixes.append(f"-T {count_option}={needed}")
+    return fixes

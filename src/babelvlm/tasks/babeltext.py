@@ -204,7 +204,7 @@ class BabelTextTask(Task):
         matrix_axes=("lang", "image_lang"),
         generative=False,
         needs_data=False,
-        extra={"image_langs_option": "image_langs"},
+        extra={"image_langs_option": "image_langs", "count_option": "scenes", "count_meta": "scene"},
     )
 
     def load(self, options: LoadOptions) -> Iterator[Sample]:
