@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
 import time
 
@@ -36,3 +38,37 @@ def test_init_failures_name_the_cluster_and_the_fix() -> None:
     text = str(err)
     assert text.startswith("cannot connect to the Ray cluster at ray://head:10001: RuntimeError: Token")
     assert "more" not in text and "RAY_AUTH_TOKEN" in text and "\n" not in text
+
+
+class _FakeRay:
+    """Records the arguments of ``init`` (or raises what a real cluster would)."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.kwargs: dict[str, object] = {}
+        self.error = error
+
+    def init(self, **kwargs: object) -> None:
+        self.kwargs = kwargs
+        if self.error is not None:
+            raise self.error
+
+
+def test_quiet_unless_verbose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from babelvlm.engine.ray_setup import init_ray
+
+    for name in ("RAY_BACKEND_LOG_LEVEL", "RAY_DATA_LOGGING_CONFIG"):  # restored after the test
+        monkeypatch.setenv(name, "unset")
+        monkeypatch.delenv(name)
+    monkeypatch.setattr("babelvlm.engine.ray_setup.check_reachable", lambda address: None)
+    quiet = _FakeRay()
+    init_ray(quiet, "head:6379", quiet=True)
+    assert quiet.kwargs == {"address": "head:6379", "log_to_driver": False, "logging_level": logging.ERROR}
+    assert logging.getLogger("ray.data").level == logging.ERROR
+    assert os.environ["RAY_BACKEND_LOG_LEVEL"] == "fatal" and os.environ["RAY_DATA_LOGGING_CONFIG"].endswith(
+        "ray_data_quiet_logging.yaml"
+    )
+    verbose = _FakeRay()
+    init_ray(verbose, "head:6379", quiet=False)
+    assert verbose.kwargs["log_to_driver"] is True and verbose.kwargs["logging_level"] == logging.INFO
+    with pytest.raises(ConfigError, match=r"cannot connect to a local Ray instance: RuntimeError: no GCS"):
+        init_ray(_FakeRay(RuntimeError("no GCS")), None, quiet=False)
