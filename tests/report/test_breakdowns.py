@@ -78,12 +78,17 @@ def test_marginals_count_each_axis_on_its_own(run_dir: Path) -> None:
 def test_breakdowns_found_at_top_level_and_one_level_down() -> None:
     extra = {
         "by_kind": {"chart": {"accuracy": 0.0, "n": 16.0}, "sign": {"accuracy": 0.9, "n": 10.0}},
-        "pope": {"by_category": {"random": {"f1": 0.8}}, "positive_class": "yes"},
+        "pope": {"by_category": {"en": {"random": {"f1": 0.8}}, "de": {"random": {"f1": 0.6}}}},
+        "heron": {"categories": {"conv": {"relative": 75.0}}, "overall": 70.0},
         "gap_to_en": {"by_language": {"fr": {"gap": 0.1}}},
         "by_nothing": {"x": "text only"},
     }
     found = dict(find_breakdowns(extra))
-    assert set(found) == {"kind", "pope category"}
+    assert set(found) == {"kind", "pope category", "heron categories"}
+    assert found["pope category"] == {
+        "English (en) · random": {"f1": 0.8},
+        "German (de) · random": {"f1": 0.6},
+    }
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")

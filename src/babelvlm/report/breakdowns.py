@@ -70,21 +70,37 @@ def _is_breakdown(value: Any) -> bool:
     )
 
 
+def _as_breakdown(value: Any) -> dict[str, dict[str, Any]] | None:
+    """``value`` as a breakdown table; a per-language table of breakdowns (``{lang: {group: {...}}}``,
+    e.g. POPE's categories per language) is flattened to rows ``English (en) · group``."""
+    if _is_breakdown(value):
+        return dict(value)
+    if isinstance(value, dict) and value and all(_is_breakdown(v) for v in value.values()):
+        return {
+            f"{figures.lang_label(str(o))} · {g}": row
+            for o, inner in value.items()
+            for g, row in inner.items()
+        }
+    return None
+
+
+def _breakdown_key(key: object) -> bool:
+    return isinstance(key, str) and key != "by_language" and (key.startswith("by_") or key == "categories")
+
+
 def find_breakdowns(extra: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
-    """Every ``by_<field>`` table in the task's extra results (also one level down, e.g. POPE's
-    ``pope.by_category``), except per-language tables that the matrix already shows."""
+    """Every ``by_<field>`` (or ``categories``) table in the task's extra results, also one level down
+    (POPE's ``pope.by_category``, Heron-Bench's ``heron.categories``), except per-language tables that
+    the matrix already shows."""
     for key, value in extra.items():
-        if key.startswith("by_") and key != "by_language" and _is_breakdown(value):
-            yield key.removeprefix("by_").replace("_", " "), value
+        table = _as_breakdown(value) if _breakdown_key(key) else None
+        if table:
+            yield key.removeprefix("by_").replace("_", " "), table
         elif isinstance(value, dict):
             for sub, inner in value.items():
-                if (
-                    isinstance(sub, str)
-                    and sub.startswith("by_")
-                    and sub != "by_language"
-                    and _is_breakdown(inner)
-                ):
-                    yield f"{key} {sub.removeprefix('by_').replace('_', ' ')}", inner
+                table = _as_breakdown(inner) if _breakdown_key(sub) else None
+                if table:
+                    yield f"{key} {str(sub).removeprefix('by_').replace('_', ' ')}", table
 
 
 def breakdown_section(name: str, result: TaskResult, metric: str) -> str:
