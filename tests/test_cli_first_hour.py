@@ -216,3 +216,25 @@ def test_a_ray_run_is_quiet_unless_verbose(jsonl_task: Path, tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     for noise in ("Token authentication", "core_worker", "INFO", "WARNING", "logging.cc"):
         assert noise not in proc.stderr, proc.stderr
+
+
+def test_ctrl_c_is_an_interrupt_with_status_130(tmp_path: Path) -> None:
+    import signal
+
+    data = write_jsonl_task(tmp_path / "task", n=60)
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, *_eval(data, out, "-M", "delay=0.05")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "store.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: " in stderr and "re-run the same command to resume" in stderr
+    assert "Traceback" not in stderr and "stopped by an error" not in stderr
