@@ -26,6 +26,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
 $(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
+	@echo "make demo: installing the demo extra; llama-cpp-python builds from source now (about 8 minutes on 2 cores, once, silent while it compiles)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIPC) --no-cache-dir -e '.[demo]'
 	bash scripts/install_system_deps.sh
 	touch $@

@@ -2,12 +2,12 @@
 
 Other teams' modules are imported inside the commands, so one missing piece never breaks the others.
 A ``BabelVLMError`` prints one red line and exits with status 2; any other exception keeps its traceback.
+Exit statuses: ``cli_results.EXIT_CODES``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -17,13 +17,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from babelvlm.cli_errors import user_errors
+from babelvlm.cli_results import EXIT_CODES, finish_run
 from babelvlm.errors import ConfigError
 from babelvlm.models.registry import parse_options
-from babelvlm.schema import TaskResult
 
 app = typer.Typer(
     help="BabelVLM: measure, explain and close the cross-lingual gap of vision-language models.",
     no_args_is_help=True,
+    epilog=EXIT_CODES,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -41,7 +42,7 @@ def _csv(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-@app.command("eval")
+@app.command("eval", epilog=EXIT_CODES)
 def eval_command(
     model: Annotated[
         str, typer.Option("--model", "-m", help="mock:echo, hf:<dir>, openai:<url>#<model>, ...")
@@ -68,8 +69,13 @@ def eval_command(
     seed: Annotated[int, typer.Option(help="Seed for sampling and bootstrap.")] = 0,
     max_pixels: Annotated[int | None, typer.Option(help="Image pixel limit (default 64M).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a run of another model in --out (otherwise an error).")
+    ] = False,
+    verbose: Annotated[bool, typer.Option(help="Show backend and Ray log messages.")] = False,
 ) -> None:
     """Evaluate a model on tasks; writes results.json, samples.jsonl, store.sqlite and report.html."""
+    _set_verbose(verbose)
     with user_errors():
         from babelvlm.engine.runner import EvalConfig, run_eval
         from babelvlm.langs import parse_langs
@@ -92,24 +98,19 @@ def eval_command(
             concurrency=concurrency,
             max_pixels=max_pixels,
             progress=not no_progress,
+            overwrite=overwrite,
         )
         result = run_eval(config)
-        _print_scores(result.tasks)
-        _out().print(f"results: {out / 'results.json'}")
+    finish_run(result, out)
 
 
-def _print_scores(tasks: Mapping[str, TaskResult]) -> None:
-    table = Table("task", "metric", "score", "samples", "failed")
-    for name, res in tasks.items():
-        metric = res.primary_metric or next(iter(res.scores), "")
-        value = res.scores.get(metric)
-        table.add_row(
-            name, metric, "-" if value is None else f"{value:.4g}", str(res.n_samples), str(res.n_failed)
-        )
-    _out().print(table)
+def _set_verbose(verbose: bool) -> None:
+    """``--verbose``: INFO messages of BabelVLM and the libraries it drives (Ray included)."""
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
 
 
-@app.command("score")
+@app.command("score", epilog=EXIT_CODES)
 def score_command(
     task: Annotated[str, typer.Option("--task", "-t", help="Task name.")],
     predictions: Annotated[
@@ -139,8 +140,7 @@ def score_command(
             task_options=parse_options(task_option, "-T"),
             seed=seed,
         )
-        _print_scores(result.tasks)
-        _out().print(f"results: {out / 'results.json'}")
+    finish_run(result, out)
 
 
 @app.command("report")
@@ -173,11 +173,11 @@ def demo_command(
 ) -> None:
     """Run the main job on the embedded default model (offline)."""
     with user_errors():
-        from babelvlm.demo import run_demo
+        from babelvlm.demo import next_steps, run_demo
 
         result = run_demo(out=out)
-        _print_scores(result.tasks)
-        _out().print(f"results: {out / 'results.json'}  report: {out / 'report.html'}")
+    finish_run(result, out)
+    _out().print(next_steps(out), soft_wrap=True)
 
 
 @app.command("tasks")
@@ -186,7 +186,10 @@ def tasks_command() -> None:
     with user_errors():
         from babelvlm.tasks.registry import all_tasks
 
-        table = Table("task", "languages", "formats", "metrics", "paper", title="BabelVLM tasks")
+        table = Table(title="BabelVLM tasks")
+        table.add_column("task", no_wrap=True, min_width=max(len(n) for n in all_tasks()))
+        for column in ("languages", "formats", "metrics", "paper"):
+            table.add_column(column, overflow="fold")
         for name, task in sorted(all_tasks().items()):
             info = task.info
             table.add_row(

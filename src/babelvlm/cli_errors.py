@@ -1,4 +1,5 @@
-"""How every ``babelvlm`` command reports a user error: one clean red line and exit status 2."""
+"""How every ``babelvlm`` command reports a user error (one clean red line, exit status 2) and an
+interrupt (one line, exit status 130)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,9 @@ def user_errors() -> Iterator[None]:
     except BabelVLMError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        Console(stderr=True).print(
+            "[yellow]interrupted[/]: finished answers are stored; re-run the same command to resume",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None

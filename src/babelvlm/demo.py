@@ -180,3 +180,16 @@ def print_summary(result: TaskResult, times: dict[str, float], console: Console)
     console.print(f"overall accuracy {_pct(overall)}%; " + "; ".join(parts) + f"; failed {result.n_failed}")
     stages = ("data", "load", "ocr", "llm", "scoring", "report")
     console.print("stage times (s): " + ", ".join(f"{k} {times.get(k, 0.0):.1f}" for k in stages))
+
+
+def next_steps(out: Path) -> str:
+    """What to open and try after the demo (printed last by ``babelvlm demo``)."""
+    return (
+        f"\nNext:\n"
+        f"  open {out / 'report.html'} in a browser (accuracy by question and image-text language, "
+        "by scene kind, answer type and difficulty, the worst examples with the OCR text)\n"
+        f"  babelvlm analyze mi --model demo --tasks babeltext --langs {','.join(DEMO_LANGS)} "
+        f"-T scenes={DEMO_SCENES} --out {out}   # adds visual mutual information to the report\n"
+        "  babelvlm tasks; babelvlm models   # what else can run\n"
+        "  (babelvlm is in .venv/bin: run `source .venv/bin/activate` or call .venv/bin/babelvlm)"
+    )

@@ -38,12 +38,19 @@ class ConfigError(BabelVLMError):
 
 
 class UnknownNameError(ConfigError):
-    """An unknown task, model, metric or language name; lists what exists."""
+    """An unknown task, model, metric or language name; suggests the closest known name (or says what
+    ``hint`` says) and lists what exists."""
 
-    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None) -> None:
+        import difflib
+
         self.kind, self.name, self.known = kind, name, known
+        if hint is None:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else None
         shown = ", ".join(sorted(known)[:40])
-        super().__init__(f"unknown {kind} '{name}'; known {kind}s: {shown}")
+        said = f": {hint}" if hint else ""
+        super().__init__(f"unknown {kind} '{name}'{said} (known {kind}s: {shown})")
 
 
 class MissingDependencyError(BabelVLMError):

@@ -217,7 +217,10 @@ def get_language(code: str) -> Language:
     try:
         return LANGUAGES[code]
     except (KeyError, TypeError):
-        raise UnknownNameError("language code", str(code), list(LANGUAGES)) from None
+        from babelvlm.lang_suggest import language_hint
+
+        hint = language_hint(str(code))
+        raise UnknownNameError("language code", str(code), list(LANGUAGES), hint) from None
 
 
 def parse_langs(text: str | None) -> list[str] | None:

@@ -130,6 +130,11 @@ class SampleScore:
     error: str | None = None
     detected_lang: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    references: list[str] = field(default_factory=list)
+    """The accepted answers (shown next to wrong predictions in the report)."""
+    evidence: dict[str, str] = field(default_factory=dict)
+    """Intermediate results that explain the answer: the backend's OCR text, the extracted option, the
+    judge's rationale (``Task.evidence`` and ``engine.scoring.BACKEND_EVIDENCE``)."""
 
     @property
     def failed(self) -> bool:
@@ -162,6 +167,12 @@ class TaskResult(BaseModel):
     )
     primary_metric: str = Field(default="", description="The metric used for headline tables.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Task-specific tables (gaps, ...).")
+    n_skipped_rows: int = Field(
+        default=0, description="Input rows skipped as bad under --skip-bad-rows (not in n_samples)."
+    )
+    failure_reasons: dict[str, int] = Field(
+        default_factory=dict, description="Failed samples counted by reason, most common first."
+    )
 
 
 class RunResult(BaseModel):

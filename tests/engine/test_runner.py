@@ -103,7 +103,7 @@ def test_concurrency_gives_identical_results(jsonl_task: Path, tmp_path: Path) -
     assert serial.tasks == threaded.tasks
 
 
-def test_bad_row_stops_the_run_but_keeps_finished_work(jsonl_task: Path, tmp_path: Path) -> None:
+def test_bad_row_stops_the_run_before_anything_is_created(jsonl_task: Path, tmp_path: Path) -> None:
     rows = jsonl_task.read_text().splitlines()
     rows.insert(8, '{"id": "broken", "question": ')
     jsonl_task.write_text("\n".join(rows) + "\n")
@@ -111,12 +111,12 @@ def test_bad_row_stops_the_run_but_keeps_finished_work(jsonl_task: Path, tmp_pat
     model = CountingMock()
     with pytest.raises(DataError, match=r"data.jsonl row 9: is not valid JSON"):
         run_eval(_config(jsonl_task, out), model=model)
-    assert len(model.sent) == 8
-    with sqlite3.connect(out / "store.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0] == 8
+    assert model.sent == [] and not out.exists()  # found while loading: no request, no run directory
     resumed = CountingMock()
     res = run_eval(_config(jsonl_task, out, skip_bad_rows=True), model=resumed).tasks["jsonl"]
-    assert len(resumed.sent) == 4 and res.n_samples == 12
+    assert len(resumed.sent) == 12 and res.n_samples == 12 and res.n_skipped_rows == 1
+    saved = json.loads((out / "results.json").read_text())["tasks"]["jsonl"]
+    assert saved["n_skipped_rows"] == 1
 
 
 def test_unreadable_image_is_a_data_error_or_a_counted_failure(jsonl_task: Path, tmp_path: Path) -> None:
@@ -150,10 +150,8 @@ def test_missing_data_file(tmp_path: Path) -> None:
         run_eval(_config(tmp_path / "nope.jsonl", tmp_path / "a"))
 
 
-def test_bad_row_with_threads_still_stores_the_batches_in_flight(jsonl_task: Path, tmp_path: Path) -> None:
-    rows = jsonl_task.read_text().splitlines()
-    rows.insert(10, "not json")
-    jsonl_task.write_text("\n".join(rows) + "\n")
+def test_bad_image_with_threads_still_stores_the_batches_in_flight(jsonl_task: Path, tmp_path: Path) -> None:
+    (jsonl_task.parent / "img" / "10.png").write_bytes(b"not a png")  # found when its request is built
     out = tmp_path / "run"
     model = CountingMock(delay=0.05, max_concurrency=4)
     with pytest.raises(DataError, match="row 11"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -115,8 +116,11 @@ def test_bad_names_and_options(model_dir: Path, tmp_path: Path) -> None:
         create(str(model_dir), {"dtype": "float8"})
     with pytest.raises(ModelError, match=r"no config\.json"):
         create(str(tmp_path), {})
-    with pytest.raises(ModelError, match="neither a local directory"):
-        create(str(tmp_path / "missing-model"), {})
+    missing = tmp_path / "missing-model"
+    with pytest.raises(ModelError, match=rf"hf:{re.escape(str(missing))}: the directory .* does not exist"):
+        create(str(missing), {})  # a path: the cause is the missing directory, not a hub error
+    with pytest.raises(ModelError, match="no model 'nobody/no-such-model' in the local Hugging Face cache"):
+        create("nobody/no-such-model", {})
 
 
 def test_engine_run_and_resume(model: HFModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

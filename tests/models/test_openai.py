@@ -229,3 +229,33 @@ def test_engine_run_records_failures_and_resumes(tmp_path: Path) -> None:
         run_eval(config)  # resume: only the two failures are sent again
         resent = [p for p in srv.log.attempts if srv.log.attempts[p] > 0]
         assert sum(srv.log.attempts.values()) - sent == 1 + 3 and len(resent) == 5
+
+
+def test_unreachable_server_stops_after_max_connect_failures() -> None:
+    import socket
+
+    from babelvlm.models.openai_retry import ServerUnreachable
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    model = create(
+        f"http://127.0.0.1:{port}/v1#m", {**FAST, "max_retries": "50", "max_connect_failures": "5"}
+    )
+    assert isinstance(model, OpenAIModel) and model.breaker.limit == 5
+    start = time.perf_counter()
+    with pytest.raises(
+        ServerUnreachable, match=rf"cannot reach http://127.0.0.1:{port}/v1/chat/completions: Connect"
+    ):
+        model.generate([_request(f"q{i}") for i in range(20)])
+    assert time.perf_counter() - start < 5  # not 20 requests x 51 attempts
+    with pytest.raises(ConfigError, match="max_connect_failures"):
+        create(f"http://127.0.0.1:{port}/v1#m", {"max_connect_failures": "0"})
+
+
+def test_any_answer_resets_the_connection_count(server: FakeOpenAIServer) -> None:
+    model = _model(server, max_connect_failures="1")
+    model.breaker.consecutive = 7  # as if the server had been down for a while
+    outputs = model.generate([_request("fine"), _request("x [[500x2]]")])
+    assert outputs[0].text == "answer: fine" and outputs[1].ok and model.breaker.consecutive == 0
+    assert create(f"{server.base_url}#m", {}).breaker.limit == 16  # 2 x the default concurrency of 8

@@ -16,6 +16,7 @@ RUN_FIGURES = (
     "fig-xtvqa-synth-bars",
     "fig-xtvqa-synth-fidelity",
     "fig-xtvqa-synth-gaps",
+    "fig-xtvqa-synth-by-image-lang",
 )
 MI_FIGURES = ("fig-mi-xtvqa-synth-scatter", "fig-mi-xtvqa-synth-entropy")
 

@@ -57,7 +57,7 @@ def test_run_report_renders_without_errors(tmp_path: Path) -> None:
     write_synthetic_mi(run)
     attrs, console, pixels = _render(write_report(run), tmp_path)
     assert console == []
-    assert attrs == {"figures": 6, "figures-ok": 6}  # 4 task figures + 2 MI figures, all drawn
+    assert attrs == {"figures": 7, "figures-ok": 7}  # 5 task figures + 2 MI figures, all drawn
     assert pixels.std() > 20 and (pixels < 128).mean() > 0.01  # not a blank page
 
 

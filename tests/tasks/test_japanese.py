@@ -120,6 +120,9 @@ def test_judge_1_to_5_and_failures(
         tmp_path, "ja_vlm_bench_in_the_wild", files["ja_vlm_bench_in_the_wild"], judge="mock:constant"
     )
     assert result.scores["judge_score"] == 4.0 and result.extra["judge"]["failed_judgements"] == 0
+    rows = (tmp_path / "ja_vlm_bench_in_the_wild-1" / "samples.jsonl").read_text(encoding="utf-8")
+    evidence = [json.loads(line)["evidence"] for line in rows.splitlines()]
+    assert evidence and all(e == {"judge rationale": "The answer is right.\nScore: 4"} for e in evidence)
     _judge_patch(monkeypatch, "no verdict here")
     failed = _eval(tmp_path, "ja_vg_vqa_500", files["ja_vg_vqa_500"], judge="mock:constant")
     assert "judge_score" not in failed.scores and failed.n_excluded["judge_score"] == 2

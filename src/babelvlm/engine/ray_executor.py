@@ -86,11 +86,10 @@ class RayExecutor(Executor):
         except ImportError as exc:
             raise MissingDependencyError("ray", "ray", "--executor ray") from exc
         self._started = not ray.is_initialized()
-        if self._started:
-            if self.address:
-                ray.init(address=self.address, log_to_driver=False)
-            else:
-                ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+        if self._started:  # an unreachable cluster is one line with the fix; Ray quiet unless --verbose
+            from babelvlm.engine.ray_setup import init_ray
+
+            init_ray(ray, self.address, quiet=not log.isEnabledFor(logging.INFO))
         return ray
 
     def run(self, batches: Iterable[list[Request]], sink: Sink) -> None:

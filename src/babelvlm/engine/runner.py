@@ -18,9 +18,10 @@ from typing import Any
 from babelvlm import __version__
 from babelvlm.atomic import write_text_atomic
 from babelvlm.engine.executors import ModelFactory, make_executor
+from babelvlm.engine.preflight import LoadedTask, check_out_dir, load_tasks
 from babelvlm.engine.progress import RunProgress
 from babelvlm.engine.requests import build_request
-from babelvlm.engine.scoring import sample_record, score_task
+from babelvlm.engine.scoring import backend_evidence, sample_record, score_task
 from babelvlm.engine.store import RunStore
 from babelvlm.errors import ConfigError, DataError
 from babelvlm.langs import get_language
@@ -59,6 +60,12 @@ class EvalConfig:
     """GPUs each Ray actor (model replica) reserves; 0 on CPU-only machines."""
     progress: bool = True
     write_report: bool = True
+    overwrite: bool = False
+    """Replace a run of another model in ``out`` (otherwise that is an error)."""
+
+
+_DISPLAY_ONLY = ("progress", "write_report", "overwrite")
+"""EvalConfig fields that change how a run is shown, not its results (left out of results.json)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class ModelSpec:
 @dataclass
 class _TaskPlan:
     task: Task
+    loaded: list[Sample]
+    """every sample of the task, loaded before the run started"""
     samples: list[Sample] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     """sample id -> cache key"""
@@ -120,7 +129,7 @@ def _plan_requests(
     done, queued = seen
     fingerprint, with_references = model.fingerprint, model.reads_references
     pending: list[tuple[Sample, str]] = []
-    for sample in plan.task.load(load_options(config)):
+    for sample in plan.loaded:
         if sample.id in plan.keys or sample.id in plan.bad:
             raise DataError(
                 f"task '{sample.task}' yields sample id '{sample.id}' twice",
@@ -183,7 +192,8 @@ def _execute(
         ray_address=config.ray_address,
         ray_gpus=config.ray_gpus,
     )
-    with RunProgress(enabled=config.progress) as progress:
+    total = sum(len(plan.loaded) for plan in plans)
+    with RunProgress(enabled=config.progress, total=total) as progress:
 
         def requests() -> Iterator[Request]:
             for plan in plans:
@@ -200,15 +210,30 @@ def _score(plan: _TaskPlan, store: RunStore, seed: int) -> tuple[list[SampleScor
     results = store.results(plan.keys.values())
     predictions = {sid: results[key] for sid, key in plan.keys.items() if key in results}
     predictions.update({sid: (None, err) for sid, err in plan.bad.items()})
+    metas = store.output_meta(plan.keys.values())
+    evidence = {sid: backend_evidence(metas.get(key)) for sid, key in plan.keys.items()}
     with active_store(store):  # judges and translators called while scoring keep their answers here
-        scored, result = score_task(plan.task, plan.samples, predictions, seed)
+        scored, result = score_task(plan.task, plan.samples, predictions, seed, evidence)
     by_id = {s.id: s for s in plan.samples}
     store.save_scores(sample_record(s, by_id[s.sample_id]) for s in scored)
     return scored, result
 
 
+def _score_all(
+    plans: list[_TaskPlan], loaded: list[LoadedTask], store: RunStore, seed: int
+) -> dict[str, TaskResult]:
+    """Score every task; each result counts the input rows skipped under --skip-bad-rows."""
+    results: dict[str, TaskResult] = {}
+    for plan, item in zip(plans, loaded, strict=True):
+        result = _score(plan, store, seed)[1]
+        result.n_skipped_rows = len(item.skipped_rows)
+        results[plan.task.name] = result
+    return results
+
+
 def _config_dict(config: EvalConfig) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}
+    settings = {k: v for k, v in asdict(config).items() if k not in _DISPLAY_ONLY}
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.items()}
 
 
 def write_results(out: Path, result: RunResult) -> Path:
@@ -230,23 +255,28 @@ def write_report_safely(out: Path) -> Path | None:
 def run_eval(config: EvalConfig, model: ModelAPI | None = None) -> RunResult:
     """Run (or resume) an evaluation and write results.json, samples.jsonl, store.sqlite, report.html."""
     tasks = _validate(config)
+    out = Path(config.out)
+    loaded = load_tasks(tasks, load_options(config))  # setup errors stop here: nothing created yet
     own_model = model is None
     factory: ModelFactory = ModelSpec(config.model, dict(config.model_options))
     if model is None:
         model = factory()
     else:
         factory = _GivenModel(model)
-    out = Path(config.out)
+    try:
+        check_out_dir(out, config.model, model.fingerprint, config.overwrite)
+    except BaseException:
+        if own_model:
+            model.close()
+        raise
     out.mkdir(parents=True, exist_ok=True)
     try:
         with RunStore(out / "store.sqlite") as store:
             store.set_meta("model", config.model)
             store.set_meta("fingerprint", model.fingerprint)
-            plans = [_TaskPlan(task) for task in tasks]
+            plans = [_TaskPlan(item.task, item.samples) for item in loaded]
             _execute(config, model, factory, plans, store)
-            results: dict[str, TaskResult] = {}
-            for plan in plans:
-                results[plan.task.name] = _score(plan, store, config.seed)[1]
+            results = _score_all(plans, loaded, store, config.seed)
             items = [(p.task.name, s.id) for p in plans for s in p.samples]
             store.export_samples(out / "samples.jsonl", items)
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babelvlm import __version__
 from babelvlm.atomic import write_lines_atomic
@@ -14,8 +15,8 @@ from babelvlm.engine.prediction_files import read_prediction_rows
 from babelvlm.engine.prediction_keys import match_predictions
 from babelvlm.engine.runner import write_report_safely, write_results
 from babelvlm.engine.scoring import sample_record, score_task
-from babelvlm.schema import RunResult
-from babelvlm.tasks.base import LoadOptions
+from babelvlm.schema import RunResult, Sample
+from babelvlm.tasks.base import LoadOptions, Task
 from babelvlm.tasks.registry import get_task
 
 
@@ -39,6 +40,7 @@ def score_predictions(
     samples = list(task.load(options))
     preds = match_predictions(rows, samples, predictions, allow_unknown=langs is not None)
     scored, result = score_task(task, samples, preds, seed)
+    result.extra["predictions"] = prediction_coverage(task, samples, set(preds))
     out.mkdir(parents=True, exist_ok=True)
     by_id = {s.id: s for s in samples}
     records = (json.dumps(sample_record(s, by_id[s.sample_id]), ensure_ascii=False) for s in scored)
@@ -54,3 +56,38 @@ def score_predictions(
     if write_report:
         write_report_safely(out)
     return run
+
+
+def prediction_coverage(task: Task, samples: list[Sample], predicted: set[str]) -> dict[str, Any]:
+    """How many samples had no prediction and, when the predictions cover only part of the task, the
+    ``--langs`` and ``-T`` options that select just the part they cover."""
+    matched = [s for s in samples if s.id in predicted]
+    coverage: dict[str, Any] = {
+        "given": len(predicted),
+        "matched": len(matched),
+        "samples_without_prediction": len(samples) - len(matched),
+    }
+    if matched and len(matched) < len(samples):
+        fixes = _narrowing_options(task, samples, matched)
+        if fixes:
+            coverage["fix"] = " ".join(fixes)
+    return coverage
+
+
+def _narrowing_options(task: Task, samples: list[Sample], matched: list[Sample]) -> list[str]:
+    """``--langs`` for the question languages, and the task's own options (declared in its
+    ``TaskInfo.extra``) for image-text languages and for how many items are generated."""
+    fixes = []
+    q_langs = sorted({s.lang for s in matched})
+    if set(q_langs) != {s.lang for s in samples}:
+        fixes.append(f"--langs {','.join(q_langs)}")
+    img_langs = sorted({s.image_lang for s in matched if s.image_lang})
+    option = task.info.extra.get("image_langs_option")
+    if option and set(img_langs) != {s.image_lang for s in samples if s.image_lang}:
+        fixes.append(f"-T {option}={','.join(img_langs)}")
+    count_option, count_meta = task.info.extra.get("count_option"), task.info.extra.get("count_meta")
+    if count_option and count_meta:
+        needed = 1 + max(int(s.meta.get(count_meta, 0)) for s in matched)
+        if needed < 1 + max(int(s.meta.get(count_meta, 0)) for s in samples):
+            fixes.append(f"-T {count_option}={needed}")
+    return fixes

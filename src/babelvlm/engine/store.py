@@ -188,6 +188,16 @@ class RunStore:
                     out[key] = (None, error or "failed")
         return out
 
+    def output_meta(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """key -> the backend metadata stored with its answer (keys without metadata left out)."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(set(keys))):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, meta FROM outputs WHERE meta IS NOT NULL AND key IN ({marks})"
+            for key, meta in self._db.execute(query, chunk):
+                out[key] = json.loads(meta)
+        return out
+
     def counts(self) -> dict[str, int]:
         """Number of keys per status (pending / done / failed) over the whole store."""
         return {

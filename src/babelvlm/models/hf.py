@@ -16,6 +16,8 @@ import hashlib
 import importlib
 import inspect
 import io
+import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from babelvlm.errors import ConfigError, MissingDependencyError, ModelError
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Output, Request, TokenStats
 
+log = logging.getLogger(__name__)
 _KNOWN_OPTIONS = {
     "batch_size",
     "max_new_tokens",
@@ -59,15 +62,28 @@ def resolve_model_dir(target: str) -> Path:
         if not (path / "config.json").is_file():
             raise ModelError(f"{path} has no config.json (fix: point hf: at a save_pretrained directory)")
         return path
+    if path.exists() or not _looks_like_hub_id(target):
+        what = "is a file, not a directory" if path.exists() else "does not exist"
+        raise ModelError(
+            f"hf:{target}: the directory {path.absolute()} {what} (fix: pass the directory of a model "
+            "saved with save_pretrained, e.g. hf:/models/Qwen2-VL-2B-Instruct)"
+        )
     try:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(target, local_files_only=True))
-    except Exception as exc:
+    except Exception as exc:  # the hub's own error is long and about downloads; say what was looked for
+        log.debug("hub cache lookup of %s failed", target, exc_info=True)
         raise ModelError(
-            f"hf:{target} is neither a local directory nor a hub id in the local cache ({exc}) "
-            "(fix: pass the directory of a model saved with save_pretrained)"
+            f"hf:{target}: no directory {path.absolute()} and no model '{target}' in the local Hugging "
+            "Face cache (nothing is downloaded) (fix: pass the directory of a model saved with "
+            "save_pretrained)"
         ) from exc
+
+
+def _looks_like_hub_id(target: str) -> bool:
+    """``org/name`` (one slash, no path prefix): may be a model in the local Hugging Face cache."""
+    return re.fullmatch(r"[\w.-]+/[\w.-]+", target) is not None and not target.startswith(".")
 
 
 def fingerprint_model_dir(model_dir: Path, options: dict[str, str]) -> str:

@@ -13,6 +13,8 @@ Options (``-M key=value``): ``concurrency`` (8), ``api_key`` (else env ``OPENAI_
 (30 s), ``max_retry_after`` (120 s), ``top_logprobs`` (20, for ``token_stats``), ``seed``,
 ``max_tokens_param`` (``max_tokens``; ``max_completion_tokens`` for newer hosted APIs), ``max_new_tokens``
 (overrides every request's limit; the same name as for ``hf:``, see ``models.generation_options``).
+``max_connect_failures`` (2 x concurrency, at least 8: connection attempts in a row that may fail before
+the run stops with "cannot reach <url>").
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ from babelvlm.errors import ConfigError
 from babelvlm.models.base import ModelAPI
 from babelvlm.models.generation_options import max_new_tokens_option
 from babelvlm.models.openai_logprobs import answer_token_stats
-from babelvlm.models.openai_retry import RequestFailed, RetryPolicy, call_with_retries
+from babelvlm.models.openai_retry import (
+    ConnectionBreaker,
+    RequestFailed,
+    RetryPolicy,
+    call_with_retries,
+)
 from babelvlm.schema import Output, Request, TokenStats
 
 T = TypeVar("T")
@@ -49,7 +56,9 @@ _KNOWN_OPTIONS = {
     "seed",
     "max_tokens_param",
     "max_new_tokens",
+    "max_connect_failures",
 }
+_AT_LEAST_ONE = {"concurrency", "top_logprobs", "max_connect_failures"}
 _IMAGE_MAGIC = (
     (b"\x89PNG", "image/png"),
     (b"\xff\xd8", "image/jpeg"),
@@ -81,7 +90,7 @@ def _number(options: dict[str, str], key: str, default: float, integer: bool = F
         value = int(options[key]) if integer else float(options[key])
     except ValueError:
         value = -1
-    if value < 0 or (integer and key in {"concurrency", "top_logprobs"} and value < 1):
+    if value < 0 or (integer and key in _AT_LEAST_ONE and value < 1):
         raise ConfigError(
             f"option {key}={options[key]!r} is not a valid number (fix: e.g. -M {key}={default})"
         )
@@ -136,6 +145,9 @@ class OpenAIModel(ModelAPI):
             backoff_max=_number(options, "backoff_max", 30.0),
             max_retry_after=_number(options, "max_retry_after", 120.0),
         )
+        default_limit = max(8, 2 * self.concurrency)
+        limit = int(_number(options, "max_connect_failures", default_limit, integer=True))
+        self.breaker = ConnectionBreaker(limit=limit)
         self._ssl: Any = None
         self.headers = {"Content-Type": "application/json"}
         api_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
@@ -197,7 +209,7 @@ class OpenAIModel(ModelAPI):
         url = f"{self.base_url}/chat/completions"
         try:
             data, attempts = await call_with_retries(
-                client, url, self.chat_body(request), self.policy, parse_chat
+                client, url, self.chat_body(request), self.policy, parse_chat, self.breaker
             )
         except RequestFailed as exc:
             return Output(

@@ -99,10 +99,10 @@ async def answer_token_stats(client: Any, model: OpenAIModel, request: Request, 
         return TokenStats([], [], top_k=k, error="empty answer: nothing to teacher-force")
     try:
         prefix, _ = await call_with_retries(
-            client, url, _body(model, request, None), model.policy, _parse_prefix
+            client, url, _body(model, request, None), model.policy, _parse_prefix, model.breaker
         )
         full, _ = await call_with_retries(
-            client, url, _body(model, request, answer), model.policy, _parse_prefix
+            client, url, _body(model, request, answer), model.policy, _parse_prefix, model.breaker
         )
         prefix_ids, full_ids = _token_ids(prefix), _token_ids(full)
         prompt_logprobs = full.get("prompt_logprobs")

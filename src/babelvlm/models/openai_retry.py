@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from babelvlm.errors import ModelError
+
 T = TypeVar("T")
 _RETRY_STATUS = {408, 409, 425, 429}
 
@@ -26,6 +28,34 @@ class RequestFailed(Exception):
     def __init__(self, message: str, attempts: int) -> None:
         super().__init__(message)
         self.attempts = attempts
+
+
+class ServerUnreachable(ModelError):
+    """The server could not be connected to N times in a row: the run stops (it resumes later)."""
+
+
+@dataclass
+class ConnectionBreaker:
+    """Fail fast on a server that cannot be reached: counts attempts in a row that could not connect
+    (any HTTP response resets the count) and raises ``ServerUnreachable`` at ``limit``, so an unreachable
+    URL ends the run in about a second instead of retrying every request for minutes."""
+
+    limit: int = 16
+    consecutive: int = 0
+
+    def reached(self) -> None:
+        """The server answered (with any status)."""
+        self.consecutive = 0
+
+    def refused(self, url: str, exc: Exception) -> None:
+        """One attempt could not connect; raise once ``limit`` attempts in a row could not."""
+        self.consecutive += 1
+        if self.consecutive >= self.limit:
+            raise ServerUnreachable(
+                f"cannot reach {url}: {type(exc).__name__}: {exc or 'no connection'} "
+                f"({self.consecutive} connection attempts in a row failed; fix: start the server or "
+                "correct the URL in --model; finished answers are kept and a re-run resumes)"
+            )
 
 
 @dataclass(frozen=True)
@@ -78,10 +108,12 @@ async def call_with_retries(
     body: dict[str, Any],
     policy: RetryPolicy,
     parse: Callable[[Any], T],
+    breaker: ConnectionBreaker | None = None,
 ) -> tuple[T, int]:
     """POST ``body`` as JSON to ``url`` until ``parse(json)`` succeeds; returns (parsed, attempts).
 
-    ``parse`` raises ValueError for a malformed body (retried).
+    ``parse`` raises ValueError for a malformed body (retried). ``breaker`` (shared by all requests to
+    one server) stops everything with ``ServerUnreachable`` after too many failed connects in a row.
     """
     import httpx
 
@@ -90,11 +122,17 @@ async def call_with_retries(
         retry_after: float | None = None
         try:
             response = await client.post(url, json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            reason = f"connection error ({type(exc).__name__}: {exc})"
+            if breaker is not None:
+                breaker.refused(url, exc)
         except httpx.TimeoutException as exc:
             reason = f"timeout ({type(exc).__name__})"
         except httpx.TransportError as exc:
             reason = f"connection error ({type(exc).__name__}: {exc})"
         else:
+            if breaker is not None:
+                breaker.reached()
             status = response.status_code
             if status in _RETRY_STATUS or status >= 500:
                 reason = f"HTTP {status}: {error_snippet(response)}"

@@ -17,6 +17,16 @@ from babelvlm.report.rundata import RunData, load_run
 from babelvlm.report.samples_data import ThumbnailBudget
 from babelvlm.report.samples_section import samples_section
 from babelvlm.report.task_section import primary, task_section
+from babelvlm.schema import TaskResult
+
+DISPLAY_ONLY_CONFIG = ("progress", "write_report", "overwrite")
+"""Settings of older results.json files that only changed how a run was shown."""
+HEADLINE_NOTE = (
+    '<p class="note">failed: requests or parses that failed (excluded from every mean; reasons under '
+    "Failures). skipped rows: bad input rows left out under --skip-bad-rows. metric n/a: answered "
+    "samples where the primary metric does not apply (excluded from its mean). fidelity: share of "
+    "free-text answers in the requested language (not measured for short-answer tasks).</p>"
+)
 
 
 def _metadata(data: RunData) -> str:
@@ -28,7 +38,8 @@ def _metadata(data: RunData) -> str:
         ["results schema", res.schema_version],
         ["run directory", str(data.path)],
     ]
-    rows.extend([f"config: {k}", str(v)] for k, v in sorted(res.config.items()))
+    shown = {k: v for k, v in res.config.items() if k not in DISPLAY_ONLY_CONFIG}
+    rows.extend([f"config: {k}", str(v)] for k, v in sorted(shown.items()))
     return table(["field", "value"], rows, left=2)
 
 
@@ -43,13 +54,19 @@ def _headline(data: RunData) -> str:
                 res.scores.get(metric),
                 res.n_samples,
                 res.n_failed,
-                sum(res.n_excluded.values()),
-                res.fidelity.get("overall"),
+                res.n_skipped_rows,
+                res.n_excluded.get(metric, 0),
+                _fidelity_cell(res),
             ]
         )
-    return table(
-        ["task", "primary metric", "score", "samples", "failed", "undefined", "fidelity"], rows, left=2
-    )
+    head = ["task", "primary metric", "score", "samples", "failed", "skipped rows", "metric n/a", "fidelity"]
+    return table(head, rows, left=2) + HEADLINE_NOTE
+
+
+def _fidelity_cell(res: TaskResult) -> object:
+    """The overall language fidelity, or why there is none."""
+    overall = res.fidelity.get("overall")
+    return overall if overall is not None else "n/a (not a free-text task)"
 
 
 def render_report(data: RunData) -> str:

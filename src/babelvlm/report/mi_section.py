@@ -84,7 +84,8 @@ def _task_figures(name: str, task: dict[str, Any]) -> list[str]:
                 f"fig-mi-{slug(name)}-entropy",
                 svg,
                 "Conditional entropy of the answer under the real image, correct (metric >= 0.5) "
-                "vs incorrect answers, per question language (seed 001 Figure 3).",
+                "vs incorrect answers, per question language (as in Figure 3 of Cross-Lingual Text-Rich "
+                "Visual Comprehension: An Information Theory Perspective).",
             )
         )
     return out

@@ -66,6 +66,8 @@ def score_from_row(row: dict[str, Any]) -> SampleScore:
         error=row.get("error"),
         detected_lang=row.get("detected_lang"),
         meta=row.get("meta") or {},
+        references=[str(r) for r in (row.get("references") or [])],
+        evidence={str(k): str(v) for k, v in (row.get("evidence") or {}).items()},
     )
 
 
@@ -118,10 +120,7 @@ def load_run(run_dir: Path, with_samples: bool = True) -> RunData:
 
 
 def failure_reasons(samples: list[SampleScore]) -> dict[str, int]:
-    """Failed samples counted by the first part of their error message."""
-    counts: dict[str, int] = {}
-    for s in samples:
-        if s.error is not None:
-            reason = s.error.split(":")[0].strip()[:80] or "error"
-            counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    """Failed samples counted by reason (``babelvlm.engine.failures``), most common first."""
+    from babelvlm.engine.failures import count_failure_reasons
+
+    return count_failure_reasons(samples)

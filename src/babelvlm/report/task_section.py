@@ -8,6 +8,7 @@ from typing import Any
 
 from babelvlm.analysis.gaps import gap_tables
 from babelvlm.report import figures
+from babelvlm.report.breakdowns import axis_section, breakdown_section, worst_section
 from babelvlm.report.page import esc, figure, fmt, slug, table
 from babelvlm.report.rundata import AXIS_NAMES, failure_reasons
 from babelvlm.schema import SampleScore, TaskResult
@@ -121,9 +122,15 @@ def _gap_table(gaps: dict[str, Any], rows: str, cols: str) -> str:
 def _failures(result: TaskResult, samples: list[SampleScore]) -> str:
     reasons = failure_reasons(samples)
     text = f"<p>Failed (excluded from every mean): <b>{result.n_failed}</b> of {result.n_samples} samples."
+    if result.n_skipped_rows:
+        skipped = result.n_skipped_rows
+        text += f" Input rows skipped as bad (--skip-bad-rows, not among the samples): <b>{skipped}</b>."
     if result.n_excluded:
         undefined = ", ".join(f"{esc(k)}: {v}" for k, v in sorted(result.n_excluded.items()))
-        text += f" Undefined metric values (excluded): {undefined}."
+        text += (
+            " Answered samples where a metric does not apply (e.g. numeric_match on a non-numeric "
+            f"answer; excluded from that metric's mean): {undefined}."
+        )
     text += "</p>"
     if reasons:
         text += table(["failure", "count"], list(reasons.items()))
@@ -154,7 +161,7 @@ def _figures(name: str, result: TaskResult, metric: str, rows: str, cols: str) -
             figure(
                 f"fig-{slug(name)}-fidelity",
                 svg,
-                "Share of outputs identified as the requested output language (SPEC 7).",
+                "Share of outputs identified as the requested output language (language fidelity).",
             )
         )
     return out
@@ -175,6 +182,8 @@ def task_section(name: str, result: TaskResult, samples: list[SampleScore]) -> s
         ]
         parts.append(table(["language", *lang_metrics], lang_rows))
     parts.extend(_figures(name, result, metric, rows, cols))
+    if metric:
+        parts.append(axis_section(name, result, samples, metric))
     if result.fidelity.get("overall") is not None:
         parts.append(f'<p class="note">Language fidelity overall: {fmt(result.fidelity["overall"])}</p>')
     gaps = task_gaps(result, samples, metric) if metric else None
@@ -182,6 +191,9 @@ def task_section(name: str, result: TaskResult, samples: list[SampleScore]) -> s
         parts.append("<h3>Gaps with confidence intervals</h3>")
         parts.append(_gap_figure(name, gaps, rows, cols))
         parts.append(_gap_table(gaps, rows, cols))
+    if metric:
+        parts.append(breakdown_section(name, result, metric))
+        parts.append(worst_section(name, samples, metric))
     parts.append("<h3>Failures</h3>" + _failures(result, samples))
     parts.append("</section>")
     return "\n".join(parts)

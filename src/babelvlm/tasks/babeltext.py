@@ -196,7 +196,7 @@ class BabelTextTask(Task):
         name="babeltext",
         description="Generated text-rich images (signs, receipts, tables, charts, documents) in 7 languages; "
         "every question in every language",
-        paper="BabelVLM (SPEC 9), after XT-VQA (seed 001)",
+        paper="BabelVLM (generated), after Cross-Lingual Text-Rich Visual Comprehension (XT-VQA)",
         languages=supported_languages(),
         formats=("generated",),
         metrics=("accuracy", "exact_match", "vqa_accuracy", "numeric_match"),
@@ -204,6 +204,7 @@ class BabelTextTask(Task):
         matrix_axes=("lang", "image_lang"),
         generative=False,
         needs_data=False,
+        extra={"image_langs_option": "image_langs", "count_option": "scenes", "count_meta": "scene"},
     )
 
     def load(self, options: LoadOptions) -> Iterator[Sample]:

@@ -67,6 +67,11 @@ class Task(ABC):
     def score(self, sample: Sample, prediction: str) -> dict[str, float | None]:
         """Sample-level metric values for one prediction (None = undefined for this sample)."""
 
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """What the scorer read from the prediction, shown next to it in samples.jsonl and the report
+        (e.g. the extracted option letter, the judge's rationale); none by default."""
+        return {}
+
     def prepare_scoring(self, samples: list[Sample], predictions: dict[str, str]) -> None:
         """Optional hook run once before ``score`` is called per sample: tasks whose scoring calls a model
         (judges, translators) send all those calls here in one batched, concurrent go; ``score`` then

@@ -18,6 +18,7 @@ from typing import Any
 
 from babelvlm.errors import DataError
 from babelvlm.schema import ImageRef, Sample
+from babelvlm.tasks.skipped_rows import record_skipped_row
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def guarded(
             if not skip_bad_rows:
                 raise
             skipped += 1
-            log.warning("skipping bad row: %s", exc)
+            record_skipped_row(exc)
             continue
         yield from built
     if skipped:

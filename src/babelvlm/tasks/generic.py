@@ -18,6 +18,7 @@ from babelvlm.errors import ConfigError, DataError
 from babelvlm.langs import LANGUAGES
 from babelvlm.schema import ImageRef, Sample
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.skipped_rows import record_skipped_row
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class JsonlTask(Task):
                 except DataError as exc:
                     if not options.skip_bad_rows:
                         raise
-                    log.warning("skipped a bad row: %s", exc)
+                    record_skipped_row(exc)
                     continue
                 if options.langs is None or sample.lang in options.langs:
                     yield sample

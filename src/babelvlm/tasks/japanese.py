@@ -30,7 +30,7 @@ from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
 
-PAPER = "LLM-jp-3 VILA: Japanese multimodal resources and benchmarks (seed 002)"
+PAPER = "LLM-jp-3 VILA: Japanese multimodal resources and benchmarks"
 DEFAULT_REFERENCE_MODEL = "gpt-4-0125-preview"
 JUDGE_KEYS = ("judge_score", "judge_model", "judge_reference")
 
@@ -134,6 +134,17 @@ class JapaneseTask(Task):
                 by_judge.setdefault(str(sample.meta["judge"]), []).append(item)
         for name, items in by_judge.items():
             (judge_heron if self.kind == "heron" else judge_table8)(self._judge(name), items)
+
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """The judge's own text (its rationale and verdict) when a judge scored this sample (cached)."""
+        from babelvlm.metrics.judge import judge_heron, judge_table8
+
+        name = sample.meta.get("judge")
+        if not name:
+            return {}
+        judge, item = self._judge(str(name)), _judge_item(sample, prediction)
+        verdict = (judge_heron if self.kind == "heron" else judge_table8)(judge, [item])[0]
+        return {"judge rationale": verdict.raw} if verdict.raw else {}
 
     def _judge_scores(self, name: str, sample: Sample, prediction: str) -> dict[str, float | None]:
         from babelvlm.metrics.judge import judge_heron, judge_table8

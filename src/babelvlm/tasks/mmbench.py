@@ -199,6 +199,12 @@ class TsvMcqTask(Task):
         """See ``score_choice``."""
         return score_choice(sample, prediction)
 
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """The option letter read from the prediction ("none" when no option could be read)."""
+        from babelvlm.metrics import extract_choice
+
+        return {"extracted answer": extract_choice(prediction, sample.options or {}, sample.lang) or "none"}
+
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """Plain means (accuracy, extraction rate); circular accuracy as headline where it applies
         (always for MMBench, for MMMB when rotated copies were scored); gap to English in ``extra``."""
@@ -221,7 +227,7 @@ TASKS: list[Task] = [
         TaskInfo(
             name="mmbench",
             description="Multilingual MMBench-dev (Parrot): 4-option MCQ scored with circular evaluation",
-            paper="Parrot: Multilingual Visual Instruction Tuning (seed 003); MMBench (Liu et al., 2023)",
+            paper="Parrot: Multilingual Visual Instruction Tuning; MMBench (Liu et al., 2023)",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: MMBench_DEV_<LANG>.tsv / mmbench_dev_<lang>.tsv",),
             metrics=("circular_accuracy", "accuracy", "extracted"),
@@ -234,7 +240,7 @@ TASKS: list[Task] = [
         TaskInfo(
             name="mmmb",
             description="MMMB (Parrot): multilingual MCQ; plain accuracy (-T circular=true: circular)",
-            paper="Parrot: Multilingual Visual Instruction Tuning (seed 003)",
+            paper="Parrot: Multilingual Visual Instruction Tuning",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: mmmb_<lang>.tsv (mmmb_cn.tsv = zh)",),
             metrics=("accuracy", "circular_accuracy", "extracted"),

@@ -61,7 +61,7 @@ METRIC_KEYS = (
     "rouge_l",
     "output_length",
 )
-PAPER = "MultiExpArt: multilingual artwork explanation (seed 000)"
+PAPER = "MultiExpArt: multilingual artwork explanation"
 
 
 @dataclass(frozen=True)

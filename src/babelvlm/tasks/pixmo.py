@@ -34,7 +34,7 @@ from babelvlm.tasks.tsv import TsvRow, find_language_files
 log = logging.getLogger(__name__)
 
 PIXMO_LANGS = ("en", "fr", "de", "it", "es")
-_PAPER = "Multi-PixMo: multilingual training and evaluation resources (seed 004)"
+_PAPER = "Multi-PixMo: Multilingual Training and Evaluation Resources for Vision-Language Models"
 _YES_NO = {"yes": "Yes", "no": "No"}
 
 
@@ -108,6 +108,12 @@ class TsvYesNoTask(Task):
     def score(self, sample: Sample, prediction: str) -> dict[str, float | None]:
         """See ``score_yes_no``."""
         return score_yes_no(sample, prediction)
+
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """The yes/no read from the prediction ("none" when neither could be read)."""
+        from babelvlm.metrics import extract_yes_no
+
+        return {"extracted answer": extract_yes_no(prediction, sample.lang) or "none"}
 
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """MME or POPE corpus scores per language and overall, with the gap to English."""
@@ -208,6 +214,10 @@ class PixmoSuite(Task):
     def score(self, sample: Sample, prediction: str) -> dict[str, float | None]:
         """Scored by the sample's own dataset task."""
         return self.parts[sample.meta["dataset"]].score(sample, prediction)
+
+    def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
+        """What the sample's own dataset task read from the prediction."""
+        return self.parts[sample.meta["dataset"]].evidence(sample, prediction)
 
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """Each dataset aggregated by its task (in ``extra['datasets']``); ``scores`` / ``by_language``

@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from babelvlm.errors import DataError
 from babelvlm.schema import ImageRef
+from babelvlm.tasks.skipped_rows import record_skipped_row
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +232,7 @@ class TsvReader:
     def _skip_or_raise(self, exc: DataError) -> None:
         if not self.skip_bad_rows:
             raise exc
-        logger.warning("skipping bad row: %s", exc)
+        record_skipped_row(exc)
         self.skipped.append(exc)
 
 

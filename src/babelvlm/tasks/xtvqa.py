@@ -86,7 +86,7 @@ class XTVQATask(Task):
         self.info = TaskInfo(
             name="xtvqa",
             description="XT-VQA: cross-lingual text-rich VQA (OCRVQA, TextVQA, ChartQA, DocVQA, XPaperQA)",
-            paper="Cross-Lingual Text-Rich Visual Comprehension (XT-VQA, seed 001)",
+            paper="Cross-Lingual Text-Rich Visual Comprehension: An Information Theory Perspective (XT-VQA)",
             languages=DEFAULT_LANGS,
             formats=("XT-VQA JSONL", "TextVQA/DocVQA/ChartQA/OCR-VQA question JSON + translations JSONL"),
             metrics=("score", *dict.fromkeys(DATASET_METRICS.values())),
