@@ -145,6 +145,19 @@ def test_heron_relative_score_per_category_hand_computed() -> None:
     assert out["n_failed"] == 1 and out["missing_categories"] == []
 
 
+def test_heron_headline_needs_all_three_categories() -> None:
+    verdicts = [
+        Judgement("1", 6.0, category="conv", reference_score=8.0),
+        Judgement("2", 9.0, category="complex", reference_score=9.0),
+        Judgement("3", None, "timeout", category="detail"),
+    ]
+    out = heron_relative_scores(verdicts)
+    assert out["overall"] is None and out["missing_categories"] == ["detail"]
+    assert out["categories"]["conv"]["relative"] == pytest.approx(75.0)
+    assert out["categories"]["complex"]["relative"] == pytest.approx(100.0)
+    assert out["n_failed"] == 1
+
+
 def test_all_failed_gives_no_number() -> None:
     out = heron_relative_scores([Judgement("1", None, "timeout", category="conv")])
     assert out["overall"] is None and out["n_failed"] == 1

@@ -217,9 +217,9 @@ def judge_summary(verdicts: Iterable[Judgement]) -> dict[str, Any]:
 
 def heron_relative_scores(verdicts: Iterable[Judgement]) -> dict[str, Any]:
     """Per category: 100 x mean(model score) / mean(reference score) over successful judgements (both
-    scores of a failed item are dropped); ``overall`` = mean of the category scores (SPEC section 3).
-    ``missing_categories`` lists Heron-Bench categories with no successful judgement: an ``overall``
-    over fewer than three categories is not comparable with the paper's."""
+    scores of a failed item are dropped); ``overall`` = mean of the three category scores (SPEC section 3),
+    None when a category has no successful judgement (``missing_categories``): a mean over fewer
+    categories is not the paper's headline, so it is undefined - the per-category values still stand."""
     model: dict[str, list[float]] = defaultdict(list)
     reference: dict[str, list[float]] = defaultdict(list)
     failed: dict[str, int] = defaultdict(int)
@@ -239,10 +239,11 @@ def heron_relative_scores(verdicts: Iterable[Judgement]) -> dict[str, Any]:
         }
         for name, refs in sorted(reference.items())
     }
-    relatives = [c["relative"] for c in categories.values()]
+    missing = [c for c in HERON_CATEGORIES if c not in categories]
+    headline = [categories[c]["relative"] for c in HERON_CATEGORIES if c in categories]
     return {
-        "overall": sum(relatives) / len(relatives) if relatives else None,
+        "overall": sum(headline) / len(headline) if headline and not missing else None,
         "categories": categories,
-        "missing_categories": [c for c in HERON_CATEGORIES if c not in categories],
+        "missing_categories": missing,
         "n_failed": sum(failed.values()),
     }

@@ -175,6 +175,11 @@ class JapaneseTask(Task):
             result.extra["heron"] = table
             if table["overall"] is not None:
                 result.scores["heron_relative"] = table["overall"]
+            else:  # a category without judgements: the headline is undefined for every sample, counted
+                result.n_excluded["heron_relative"] = len(ok)
+                result.extra["heron"]["overall_undefined"] = (
+                    f"no judgement for {', '.join(table['missing_categories'])}: the headline needs all 3"
+                )
         return result
 
 
