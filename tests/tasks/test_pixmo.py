@@ -111,9 +111,20 @@ def test_score_yes_no_in_each_language() -> None:
         "accuracy": 1.0,
         "extracted": 1.0,
         "predicted_yes": 0.0,
+        "other_language": 0.0,
     }
-    assert task.score(sample, "Oui.") == {"accuracy": 0.0, "extracted": 1.0, "predicted_yes": 1.0}
-    assert task.score(sample, "Je ne sais pas.") == {"accuracy": 0.0, "extracted": 0.0, "predicted_yes": 0.0}
+    said_yes = {"accuracy": 0.0, "extracted": 1.0, "predicted_yes": 1.0, "other_language": 0.0}
+    assert task.score(sample, "Oui.") == said_yes
+    unknown = {"accuracy": 0.0, "extracted": 0.0, "predicted_yes": 0.0, "other_language": 0.0}
+    assert task.score(sample, "Je ne sais pas.") == unknown
+    # answered in another registry language: read, and recorded as such
+    assert task.score(sample, "No, there is none.")["other_language"] == 1.0
+    assert task.score(sample, "Nein.") == {
+        **unknown,
+        "accuracy": 1.0,
+        "extracted": 1.0,
+        "other_language": 1.0,
+    }
 
 
 def test_suite_end_to_end_perfect(tmp_path: Path, pixmo_dir: Path) -> None:
@@ -125,8 +136,13 @@ def test_suite_end_to_end_perfect(tmp_path: Path, pixmo_dir: Path) -> None:
     mme = tasks["pixmo_mme"]
     assert mme["scores"] == pytest.approx(
         {"total": 400.0, "perception": 200.0, "cognition": 200.0, "accuracy": 1.0, "extracted": 1.0,
-         "predicted_yes": 0.5}
+         "predicted_yes": 0.5, "other_language": 0.6}
     )  # fmt: skip
+    # mock:answer says "Yes" / "No" in English: another language for fr and de; for it and es only "Yes"
+    assert (
+        mme["by_language"]["de"]["other_language"] == 1.0
+        and mme["by_language"]["es"]["other_language"] == 0.5
+    )
     existence = mme["extra"]["mme"]["de"]["categories"]["existence"]
     assert existence == {"acc": 100.0, "acc_plus": 100.0, "score": 200.0, "n_images": 2, "n_images_failed": 0}
     pope = tasks["pixmo_pope"]

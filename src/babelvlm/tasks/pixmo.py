@@ -90,15 +90,18 @@ def _b64_digest(b64: str) -> str:
 
 def score_yes_no(sample: Sample, prediction: str) -> dict[str, float | None]:
     """accuracy (extracted yes/no equals the answer), ``extracted`` (0 when neither can be read: scored
-    wrong, never guessed) and ``predicted_yes`` (1 when the prediction says yes; its mean is POPE's
-    yes-ratio)."""
-    from babelvlm.metrics import extract_yes_no
+    wrong, never guessed), ``predicted_yes`` (1 when the prediction says yes; its mean is POPE's
+    yes-ratio) and ``other_language`` (1 when the answer was given in another registry language than the
+    question's, e.g. "Yes" to a French question: Parrot's multilingual erosion, per cell)."""
+    from babelvlm.metrics import read_yes_no
 
-    said = extract_yes_no(prediction, sample.lang)
+    reading = read_yes_no(prediction, sample.lang)
+    said = reading.answer
     return {
         "accuracy": 1.0 if said is not None and said == sample.references[0].lower() else 0.0,
         "extracted": 0.0 if said is None else 1.0,
         "predicted_yes": 1.0 if said == "yes" else 0.0,
+        "other_language": 1.0 if reading.other_language else 0.0,
     }
 
 
