@@ -108,6 +108,19 @@ def _resampled_means(
     return outs
 
 
+def paired_bootstrap_means(
+    first: FloatArray, second: FloatArray, n_boot: int, seed: int, key: str
+) -> tuple[FloatArray, FloatArray]:
+    """``n_boot`` means of two aligned arrays (the same items, in the same order) over the same resampled
+    items: the paired bootstrap; seeded by ``seed`` and ``key``."""
+    if len(first) != len(second) or len(first) == 0:
+        raise ConfigError(
+            f"a paired bootstrap needs two equally long, non-empty arrays ({len(first)}, {len(second)})"
+        )
+    a, b = _resampled_means([first, second], n_boot, _rng(seed, key))
+    return a, b
+
+
 def bootstrap_means(values: FloatArray, n_boot: int, seed: int, key: str) -> FloatArray:
     """``n_boot`` means of resamples (with replacement) of ``values``; the generator is seeded by
     ``seed`` and ``key`` so each cell's stream is fixed whatever the order of work."""
@@ -157,8 +170,10 @@ class _Bootstrap:
         shared = sorted(self.items[ref].keys() & self.items[cell].keys())
         if len(shared) >= 2:
             ref_values, cell_values_ = _ordered(self.items[ref], shared), _ordered(self.items[cell], shared)
-            rng = _rng(self.seed, f"{'|'.join(ref)}>{'|'.join(cell)}")
-            ref_boot, cell_boot = _resampled_means([ref_values, cell_values_], self.n_boot, rng)
+            key = f"{'|'.join(ref)}>{'|'.join(cell)}"
+            ref_boot, cell_boot = paired_bootstrap_means(
+                ref_values, cell_values_, self.n_boot, self.seed, key
+            )
             ref_mean, cell_mean = float(ref_values.mean()), float(cell_values_.mean())
             method = f"paired ({len(shared)} items)"
         else:
