@@ -18,8 +18,9 @@ extraction needs on top of them, one row per registry code:
 - ``option``: words naming an option ("option", "选项", "Antwort"), so "option B" counts as a mention;
 - ``conj``: words joining several option letters ("A and B", "A或B", "A와 B") - several letters are unknown;
 - ``reject_before`` / ``reject_after``: words that reject the letter they precede ("not B", "不是B") or
-  follow ("B is wrong", "Bではない", "B değil"); ``accept_after``: words marking a letter right
-  ("(B) is correct", "B是对的").
+  follow in its clause ("B is wrong", "B不对"); ``reject_whole``: a negated copula that rejects only as the
+  whole clause after the letter ("B is not.", "Bではない", "B değil" - not "B is not a mammal");
+  ``accept_after``: words marking a letter right ("(B) is correct", "B是对的").
 
 Every entry is written as it looks after ``babelvlm.text.normalize`` (NFKC + casefold). English rows
 apply to every language; letters and their context words apply whatever the prompt language, because
@@ -49,6 +50,7 @@ class AnswerWords(TypedDict, total=False):
     conj: tuple[str, ...]
     reject_before: tuple[str, ...]
     reject_after: tuple[str, ...]
+    reject_whole: tuple[str, ...]
     accept_after: tuple[str, ...]
 
 

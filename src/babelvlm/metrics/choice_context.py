@@ -1,8 +1,10 @@
 """What an answer says around each option letter it mentions (SPEC section 6): which letters it lists
 together ("A and B", "A和B", "A와 B"), which it rejects ("not B", "不是B", "B is wrong", "Bではない",
 "B değil") and which it marks right ("(B) is correct", "B是对的"). The words come from every registry
-language's ``conj`` / ``reject_before`` / ``reject_after`` / ``accept_after`` rows: letters are
-language-neutral and models drift languages, so all rows apply to every answer.
+language's ``conj`` / ``reject_before`` / ``reject_after`` / ``reject_whole`` / ``accept_after`` rows:
+letters are language-neutral and models drift languages, so all rows apply to every answer. A bare
+negated copula rejects only when it is all the clause says ("B is not.", "Bではない", "B değil"): "B is not
+a mammal" answers a "which is not ..." question and keeps B.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from babelvlm.metrics.answer_words import every_language
 from babelvlm.metrics.phrase_regex import trie_pattern
 
 _CLAUSE_END = re.compile(r"[.;!?。；！？\n,，、]")
+_BARE = re.compile(r"^[\s)\]）】」'\"]+|[\s'\"]+$")
 _AFTER_WINDOW = 40
 _BEFORE_WINDOW = 30
 _ARTICLES = ("the", "la", "le", "el", "il", "lo", "die", "der", "das", "de", "a", "o", "l'")
@@ -41,6 +44,7 @@ class _ContextPatterns:
     reject_before: re.Pattern[str]
     after: re.Pattern[str]
     after_kind: dict[str, str]
+    reject_whole: frozenset[str]
 
 
 @cache
@@ -58,6 +62,7 @@ def _patterns() -> _ContextPatterns:
         ),
         after=re.compile(rf"(?i:{_alternation(reject | accept)})"),
         after_kind={p.casefold(): "reject" for p in reject} | {p.casefold(): "accept" for p in accept},
+        reject_whole=every_language("reject_whole"),
     )
 
 
@@ -102,8 +107,11 @@ def letter_context(text: str, mentions: list[tuple[int, int, str]]) -> LetterCon
         members = [m for m, g in zip(mentions, context.groups, strict=True) if g == number]
         last = mentions.index(members[-1])
         stop = mentions[last + 1][0] if last + 1 < len(mentions) else len(text)
-        found = patterns.after.search(_after_window(text, members[-1][1], stop))
-        if found:
+        window = _after_window(text, members[-1][1], stop)
+        found = patterns.after.search(window)
+        if _BARE.sub("", window).casefold() in patterns.reject_whole:
+            context.rejected.update(key for _, _, key in members)
+        elif found:
             kind = patterns.after_kind.get(found.group(0).casefold())
             target = context.rejected if kind == "reject" else context.accepted
             target.update(key for _, _, key in members)
