@@ -29,6 +29,7 @@ _EDGE = r"(?![A-Za-z0-9])(?!['’][A-Za-z])"  # "C'est", "D'accord" are words, n
 # Capital letters that are also words ("A cat", "I think", Italian "E", Portuguese "O", Spanish "Y"): a bare
 # one followed by a lowercase word is that word, unless the word is a copula or conjunction ("A is right").
 _WORD_LETTERS = frozenset("AIEOY")
+_ARTICLES = frozenset("AO")  # Portuguese / Spanish / Italian articles before a letter: "A C", "O B"
 # fmt: off
 _FOLLOWERS = frozenset({
     "is", "was", "would", "should", "seems", "appears", "matches", "fits", "describes", "est", "ist",
@@ -147,13 +148,12 @@ def _mentions(text: str, matcher: _ChoiceMatcher, keys: tuple[str, ...]) -> list
         else:
             letter = m.group("u")
             after = (m.group("after") or "").strip()
-            if (
-                letter in _WORD_LETTERS
-                and _is_latin_lower(after[:1])
-                and after.strip(".,:;!?") not in _FOLLOWERS
-                and after.strip(".,:;!?") not in every_language("conj")  # "A en B", "A och C"
+            word = after.strip(".,:;!?")
+            if letter in _WORD_LETTERS and (
+                (_is_latin_lower(after[:1]) and word not in _FOLLOWERS and word not in every_language("conj"))
+                or (letter in _ARTICLES and _key_of(word, keys) is not None and word.isupper())
             ):
-                continue
+                continue  # "A cat", "A C está errada" (Portuguese "the C"); "A en B", "A och C" are letters
         key = _key_of(letter, keys)
         if key is not None:
             found.append((m.start(), m.end(), key))
