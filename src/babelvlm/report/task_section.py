@@ -92,7 +92,8 @@ def _gap_figure(name: str, gaps: dict[str, Any], rows: str, cols: str) -> str:
     )
     caption = (
         f"Absolute drop (reference - cell) with seeded bootstrap {conf}% intervals "
-        f"(B={gaps.get('n_boot')}, seed={gaps.get('seed')}); n.s. = the interval contains 0."
+        f"(B={gaps.get('n_boot')}, seed={gaps.get('seed')}), paired over the items both cells share "
+        "(see the table's bootstrap column); n.s. = the interval contains 0."
     )
     return figure(f"fig-{slug(name)}-gaps", svg, caption)
 
