@@ -25,7 +25,10 @@ from babelvlm.text.normalize import check_text, normalize
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")  # LaTeX "\boxed{B}" answers
 _OPEN = r"[\s(\[<{\"'`*「『【〔]*"
 _CLOSE = r"[\s)\]>}\"'`*」』】〕.:,;、。!?]*"
-_EDGE = r"(?![A-Za-z0-9])(?!['’][A-Za-z])"  # "C'est", "D'accord" are words, not options
+# A letter is not part of a word of Latin or Cyrillic letters ("C'est", "D'accord", "Вариант" are words);
+# CJK may touch it ("答案是B").
+_EDGE = r"(?![A-Za-z0-9\u0400-\u04ff])(?!['’][A-Za-z])"
+_BEFORE = r"(?<![A-Za-z0-9\u0400-\u04ff])"
 # Capital letters that are also words ("A cat", "I think", Italian "E", Portuguese "O", Spanish "Y"): a bare
 # one followed by a lowercase word is that word, unless the word is a copula or conjunction ("A is right").
 _WORD_LETTERS = frozenset("AIEOY")
@@ -64,7 +67,7 @@ def _choice_matcher(keys: tuple[str, ...]) -> _ChoiceMatcher:
             rf"(?:(?P<u>{upper}){_EDGE}|(?P<l>{lower or upper}){_EDGE}(?!\s+[A-Za-z]))"
         ),
         mention=re.compile(
-            rf"(?<![A-Za-z0-9])(?:(?P<b>[(\[<{{「【](?:{any_case})[)\]>}}」】])"
+            rf"{_BEFORE}(?:(?P<b>[(\[<{{「【](?:{any_case})[)\]>}}」】])"
             rf"|(?i:(?:{options})\s*)(?P<o>{upper}){_EDGE}"
             rf"|(?P<u>{upper}){_EDGE}(?:(?=(?P<after>\s+\S+)))?)"
         ),
@@ -131,9 +134,12 @@ def _key_of(letter: str, keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _is_latin_lower(char: str) -> bool:
-    """Whether ``char`` is a lower-case Latin letter (the next word after an article "A", "O", "E")."""
-    return bool(char) and char.islower() and unicodedata.name(char, "").startswith("LATIN")
+def _is_lower(char: str, latin: bool = True) -> bool:
+    """Whether ``char`` starts a lower-case word (after an article "A", "O", "E", or a Cyrillic key
+    letter that is also a word: "В изображении")."""
+    if not char or not char.islower():
+        return False
+    return not latin or unicodedata.name(char, "").startswith("LATIN")
 
 
 def _mentions(text: str, matcher: _ChoiceMatcher, keys: tuple[str, ...]) -> list[tuple[int, int, str]]:
@@ -149,8 +155,9 @@ def _mentions(text: str, matcher: _ChoiceMatcher, keys: tuple[str, ...]) -> list
             letter = m.group("u")
             after = (m.group("after") or "").strip()
             word = after.strip(".,:;!?")
-            if letter in _WORD_LETTERS and (
-                (_is_latin_lower(after[:1]) and word not in _FOLLOWERS and word not in every_language("conj"))
+            follower = word not in _FOLLOWERS and word not in every_language("conj")
+            if (letter in _WORD_LETTERS or not letter.isascii()) and (
+                (_is_lower(after[:1], latin=letter.isascii()) and follower)
                 or (letter in _ARTICLES and _key_of(word, keys) is not None and word.isupper())
             ):
                 continue  # "A cat", "A C está errada" (Portuguese "the C"); "A en B", "A och C" are letters
