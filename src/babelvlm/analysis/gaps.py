@@ -22,6 +22,7 @@ generator is seeded from ``seed`` and the cells' names, so results do not depend
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -76,7 +77,8 @@ def cell_items(scored: Sequence[SampleScore], axes: tuple[str, str], metric: str
         if s.failed or value is None or row is None or col is None:
             continue
         groups.setdefault((str(row), str(col)), {}).setdefault(item_id(s, axes), []).append(float(value))
-    return {cell: {i: sum(v) / len(v) for i, v in items.items()} for cell, items in groups.items()}
+    # fsum: exact, so an item's mean does not depend on the order of its samples either
+    return {cell: {i: math.fsum(v) / len(v) for i, v in items.items()} for cell, items in groups.items()}
 
 
 def cell_values(scored: Sequence[SampleScore], axes: tuple[str, str], metric: str) -> dict[Cell, FloatArray]:
