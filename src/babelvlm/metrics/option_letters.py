@@ -52,6 +52,13 @@ class _ChoiceMatcher:
     leading: re.Pattern[str]
 
 
+def _first_chars(phrases: frozenset[str]) -> str:
+    """A lookahead on the phrases' first characters (either case): lets ``re`` skip positions by a
+    character-set scan before it tries a case-insensitive alternation (about twice as fast)."""
+    chars = {c for phrase in phrases for c in (phrase[0], phrase[0].upper(), phrase[0].lower())}
+    return f"(?=[{re.escape(''.join(sorted(chars)))}])"
+
+
 @lru_cache(maxsize=1024)
 def _choice_matcher(keys: tuple[str, ...]) -> _ChoiceMatcher:
     """Compile the letter patterns for option ``keys`` (e.g. A-D) with every language's answer cues."""
@@ -63,7 +70,7 @@ def _choice_matcher(keys: tuple[str, ...]) -> _ChoiceMatcher:
     return _ChoiceMatcher(
         whole=re.compile(rf"{_OPEN}(?:(?i:{options})\s*[:：]?\s*)?{_OPEN}(?P<k>{any_case}){_CLOSE}"),
         cue=re.compile(
-            rf"(?i:{cues})\s*(?:(?i:{options})\s*)?[\s:=\-–—*\"'`(\[<「『【]*"
+            rf"{_first_chars(every_language('cue'))}(?i:{cues})\s*(?:(?i:{options})\s*)?[\s:=\-–—*\"'`(\[<「『【]*"
             rf"(?:(?P<u>{upper}){_EDGE}|(?P<l>{lower or upper}){_EDGE}(?!\s+[A-Za-z]))"
         ),
         mention=re.compile(
