@@ -1,36 +1,46 @@
 """Answer extraction throughput: ``extract_choice`` and ``extract_yes_no`` on every MCQ / yes-no output.
 
 Outputs are MMBench/POPE-shaped (bare letters, cue phrases, restated option texts, yes/no sentences with
-negation and hedging) in all registry languages; every text is unique so no text cache helps. Prints
-outputs/s and the ratio to a baseline measured in the same run: the same extractors with their compiled
-pattern caches cleared before every call (what compiling the regexes per call would cost). Also asserts
-that both paths give identical answers. Target: >= 20,000 outputs/s and >= 10x the per-call baseline.
+negation and hedging) in all registry languages, plus the adversarial shapes the extractor now reads
+(hedges and affirmations built on negative words, answers in another language, several or rejected
+letters, letters in other scripts); every text is unique so no text cache helps. On one core, it times
+today's extractors against the implementation before the adversarial-proof rewrite (loaded from git at
+``BASELINE_COMMIT``, measured in the same run on the same outputs) and prints outputs/s for both, their
+ratio, and how many answers the two read differently. Target: >= 20,000 outputs/s.
 
-    .venv/bin/python benchmarks/bench_extract.py [--n 20000]
+    .venv/bin/python benchmarks/bench_extract.py [--n 20000] [--baseline-commit REV]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import re
+import subprocess
+import sys
 import time
+import types
 from collections.abc import Callable
+from pathlib import Path
 
 from babelvlm.langs import LANGUAGES
-from babelvlm.metrics import extract
 from babelvlm.metrics.extract import extract_choice, extract_yes_no
+
+BASELINE_COMMIT = "bccd05a7eaeaecf7ea55ee205fd64c0eb3737b80"
+"""main before issue 12: the extractors as they were (English-or-prompt-language words only)."""
 
 OPTIONS = {"A": "a cat on a mat", "B": "a dog", "C": "a red car", "D": "a car"}
 CHOICE_TEMPLATES = [
     "{L}", "({L})", "（{L}）", "{L}．", "The answer is {L}.", "答案是{L}", "La réponse est {L}",
-    "Antwort: {L}",
-    "{L}. {T}", "I think it is {T}, so {L}.", "It shows {T}.", "Either A or B, hard to say.",
+    "Antwort: {L}", "{L}. {T}", "I think it is {T}, so {L}.", "It shows {T}.", "Either A or B, hard to say.",
+    "The answer is A and B.", "Not {L}.", "(A) is incorrect; ({L}) is correct.", "Ответ: Б", "Ⓒ",
 ]  # fmt: skip
 YES_NO_TEMPLATES = [
     "{Y}", "{N}.", "{Y}, there is one in the picture #{i}.", "{N}, nothing like that in image {i}.",
-    "I don't know ({i}).", "The answer is {N} ({i}).", "{Y} {i}",
+    "I don't know ({i}).", "The answer is {N} ({i}).", "{Y} {i}", "No idea ({i}).", "没错 {i}",
+    "Oui, il y a un chat ({i}).", "There is no doubt that it is one ({i}).",
 ]  # fmt: skip
+
+Extractors = tuple[Callable[[str, dict[str, str], str], str | None], Callable[[str, str], str | None]]
 
 
 def make_outputs(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
@@ -51,46 +61,61 @@ def make_outputs(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
     return out
 
 
-def run(
-    outputs: list[tuple[str, str, str]], before_each: Callable[[], None] | None = None
-) -> list[str | None]:
-    answers = []
-    for kind, text, lang in outputs:
-        if before_each is not None:
-            before_each()
-        if kind == "choice":
-            answers.append(extract_choice(text, OPTIONS, lang))
-        else:
-            answers.append(extract_yes_no(text, lang))
-    return answers
+def baseline_extractors(commit: str) -> Extractors:
+    """``extract_choice`` and ``extract_yes_no`` as they were at ``commit``, from git, as a private module
+    (its own copy of the phrase table, so neither version's caches help the other)."""
+    root = Path(__file__).resolve().parent.parent
+
+    def source(path: str) -> str:
+        return subprocess.run(
+            ["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+
+    words = types.ModuleType("baseline_answer_words")
+    exec(
+        compile(source("src/babelvlm/metrics/answer_words.py"), "baseline_answer_words", "exec"),
+        words.__dict__,
+    )
+    sys.modules["baseline_answer_words"] = words
+    code = source("src/babelvlm/metrics/extract.py").replace(
+        "from babelvlm.metrics.answer_words import", "from baseline_answer_words import"
+    )
+    old = types.ModuleType("baseline_extract")
+    sys.modules["baseline_extract"] = old  # dataclasses look their module up while the class is built
+    exec(compile(code, "baseline_extract", "exec"), old.__dict__)
+    return old.extract_choice, old.extract_yes_no
 
 
-def clear_caches() -> None:
-    extract._yes_no_matcher.cache_clear()
-    extract._choice_matcher.cache_clear()
-    re.purge()  # the re module's own pattern cache, too: a true compile per call
+def run(outputs: list[tuple[str, str, str]], extractors: Extractors) -> list[str | None]:
+    choice, yes_no = extractors
+    return [
+        choice(text, OPTIONS, lang) if kind == "choice" else yes_no(text, lang)
+        for kind, text, lang in outputs
+    ]
+
+
+def timed(outputs: list[tuple[str, str, str]], extractors: Extractors) -> tuple[float, list[str | None]]:
+    run(outputs[:300], extractors)  # warm up imports and compiled patterns
+    start = time.perf_counter()
+    answers = run(outputs, extractors)
+    return len(outputs) / (time.perf_counter() - start), answers
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     args = parser.parse_args()
     outputs = make_outputs(args.n)
-    run(outputs[:200])  # warm up imports and caches
-    start = time.perf_counter()
-    fast = run(outputs)
-    fast_s = time.perf_counter() - start
-    sample = outputs[: max(200, args.n // 50)]
-    start = time.perf_counter()
-    slow = run(sample, before_each=clear_caches)
-    slow_s = time.perf_counter() - start
-    assert slow == fast[: len(sample)], "cached and uncached extraction disagree"
-    fast_rate, slow_rate = len(outputs) / fast_s, len(sample) / slow_s
-    known = sum(a is not None for a in fast) / len(fast)
+    old_rate, old = timed(outputs, baseline_extractors(args.baseline_commit))
+    new_rate, new = timed(outputs, (extract_choice, extract_yes_no))
+    known = sum(a is not None for a in new) / len(new)
+    changed = sum(a != b for a, b in zip(old, new, strict=True))
     print(f"outputs: {len(outputs)} ({known:.0%} extracted, the rest hedged/ambiguous -> None)")
-    print(f"precompiled: {fast_rate:,.0f} outputs/s  (target 20,000: ratio {fast_rate / 20000:.2f})")
-    print(f"baseline, patterns compiled per call: {slow_rate:,.0f} outputs/s")
-    print(f"speed-up vs baseline: {fast_rate / slow_rate:.1f}x (target >= 10x)")
+    print(f"baseline ({args.baseline_commit[:7]}): {old_rate:,.0f} outputs/s")
+    print(f"now:                {new_rate:,.0f} outputs/s  (target 20,000: ratio {new_rate / 20000:.2f})")
+    print(f"now / baseline: {new_rate / old_rate:.2f}x")
+    print(f"answers read differently from the baseline: {changed} ({changed / len(new):.1%})")
 
 
 if __name__ == "__main__":

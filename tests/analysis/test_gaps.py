@@ -121,3 +121,90 @@ def test_zero_reference_has_no_relative_drop_and_bad_axis_is_an_error() -> None:
         gap_tables(data, ("lang", "colour"), "acc")
     with pytest.raises(ConfigError, match="n_boot"):
         gap_tables(data, ("lang", "image_lang"), "acc", n_boot=1)
+
+
+def _paired(n: int = 60, seed: int = 1) -> list[SampleScore]:
+    """The same n items asked in English and French (ids "en/i", "fr/i"): item difficulty varies a lot,
+    French loses a small, steady 0.05 on every item - the case a paired bootstrap resolves."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        base = rng.random()
+        for lang, value in (("en", base), ("fr", max(0.0, base - 0.05))):
+            out.append(
+                SampleScore(f"{lang}/{i}", "t", lang, "x", {"acc": value}, output_lang="en", image_lang="en")
+            )
+    return out
+
+
+def test_paired_bootstrap_is_narrower_than_independent_and_says_so() -> None:
+    data = _paired()
+    paired = gap_tables(data, ("lang", "image_lang"), "acc", seed=0)["gaps"]["fr"]["en"]
+    assert paired["method"] == "paired (60 items)" and paired["n"] == 60 and paired["n_reference"] == 60
+    # the same values with item ids that no longer match across languages: independent resampling
+    unpaired = [
+        SampleScore(f"{s.lang}-only/{s.sample_id}", s.task, s.lang, "x", s.scores, image_lang="en")
+        for s in data
+    ]
+    for s in unpaired:
+        s.meta["item_id"] = s.sample_id
+    independent = gap_tables(unpaired, ("lang", "image_lang"), "acc", seed=0)["gaps"]["fr"]["en"]
+    assert independent["method"] == "independent"
+    assert paired["abs"] == pytest.approx(independent["abs"])
+    width = lambda g: g["abs_ci"][1] - g["abs_ci"][0]  # noqa: E731
+    assert width(paired) < width(independent) / 3
+    assert paired["significant"] and not independent["significant"]
+
+
+def test_results_do_not_depend_on_sample_order() -> None:
+    import random
+
+    data = _paired(25)
+    shuffled = data[:]
+    random.Random(7).shuffle(shuffled)
+    assert gap_tables(data, ("lang", "image_lang"), "acc", seed=5) == gap_tables(
+        shuffled, ("lang", "image_lang"), "acc", seed=5
+    )
+
+
+def test_gaps_against_both_references_with_n_per_cell() -> None:
+    rows = [("en", "en", 1.0), ("fr", "fr", 0.8), ("en", "fr", 0.6), ("fr", "en", 0.4)]
+    data = [
+        SampleScore(f"item{i}:{q}-{o}", "t", q, "x", {"acc": v - 0.01 * i}, output_lang=o)
+        for i in range(5)
+        for q, o, v in rows
+    ]
+    t = gap_tables(data, ("lang", "output_lang"), "acc")
+    diagonal, english = t["gaps_by_reference"]["diagonal"], t["gaps_by_reference"]["en-en"]
+    assert diagonal["en"]["fr"]["reference"] == ["fr", "fr"] and diagonal["en"]["fr"]["abs"] == pytest.approx(
+        0.2
+    )
+    assert english["en"]["fr"]["reference"] == ["en", "en"] and english["en"]["fr"]["abs"] == pytest.approx(
+        0.4
+    )
+    assert english["fr"]["fr"]["abs"] == pytest.approx(0.2) and "fr" not in diagonal.get("fr", {})
+    assert t["gaps"]["fr"]["fr"] == english["fr"]["fr"]  # instruction x output: the task's reference is en-en
+    assert all(g["method"] == "paired (5 items)" and g["n"] == 5 for g in english["fr"].values())
+    assert t["cells"]["fr"]["en"]["n"] == 5
+
+
+def test_partly_shared_items_are_paired_over_the_shared_ones() -> None:
+    en = [SampleScore(f"en/{i}", "t", "en", "x", {"acc": 1.0}, image_lang="en") for i in range(6)]
+    fr = [
+        SampleScore(f"fr/{i}", "t", "fr", "x", {"acc": 0.0 if i < 2 else 1.0}, image_lang="en")
+        for i in range(4)
+    ]
+    gap = gap_tables(en + fr, ("lang", "image_lang"), "acc")["gaps"]["fr"]["en"]
+    assert gap["method"] == "paired (4 items)" and gap["n_unpaired"] == 2
+    assert gap["abs"] == pytest.approx(0.5)
+
+
+def test_item_ids_drop_the_cell_languages() -> None:
+    from babelvlm.analysis.gaps import item_id
+
+    s = SampleScore("babeltext-0-0003-ja-en", "t", "en", "x", {}, image_lang="ja")
+    assert item_id(s, ("lang", "image_lang")) == "babeltext/0/0003"
+    assert item_id(SampleScore("fr/12", "t", "fr", "x", {}, image_lang="en"), ("lang", "image_lang")) == "12"
+    assert item_id(SampleScore("x", "t", "fr", "x", {}, meta={"item_id": 7}), ("lang", "image_lang")) == "7"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from babelvlm.errors import DataError, UnknownNameError
 from babelvlm.langs import LANGUAGES
-from babelvlm.metrics.extract import extract_choice, extract_yes_no
+from babelvlm.metrics.extract import extract_choice, extract_yes_no, read_yes_no
 
 DATA = Path(__file__).parent.parent / "data"
 YES_NO = json.loads((DATA / "extract_yes_no.json").read_text(encoding="utf-8"))
@@ -83,3 +84,67 @@ def test_bad_input_raises_clear_errors() -> None:
 def test_any_unicode_never_raises(text: str, lang: str) -> None:
     assert extract_yes_no(text, lang) in ("yes", "no", None)
     assert extract_choice(text, OPTIONS, lang) in (*OPTIONS, None)
+
+
+HELD_OUT = json.loads((DATA / "extract_heldout.json").read_text(encoding="utf-8"))
+
+
+def _extract(case: dict[str, Any]) -> str | None:
+    if case["kind"] == "yes_no":
+        return extract_yes_no(case["text"], case["lang"])
+    return extract_choice(case["text"], case["options"], case["lang"])
+
+
+def test_held_out_answers_are_acceptable_in_every_class() -> None:
+    """The held-out adversarial set (hedges and affirmations built on negative words, answers in another
+    language, several or rejected letters, letters in other scripts; >= 8 languages per class): an answer
+    is acceptable when it is the right one or, where the text is ambiguous, unknown. Target >= 95 %."""
+    per_class: dict[str, list[bool]] = {}
+    for case in HELD_OUT:
+        per_class.setdefault(case["class"], []).append(_extract(case) in case["acceptable"])
+    assert len(per_class) == 8  # the six classes, plus ordinary answers that must keep working
+    for name, results in per_class.items():
+        languages = {c["lang"] for c in HELD_OUT if c["class"] == name}
+        assert name.startswith("ordinary") or len(languages) >= 8, name
+        assert sum(results) / len(results) >= 0.95, name
+    rejected = [c for c in HELD_OUT if c["class"] == "rejected_letter"]
+    assert all(_extract(c) in c["acceptable"] for c in rejected)  # a rejected letter: never returned
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "answer", "language"),
+    [
+        ("Oui.", "en", "yes", "fr"),
+        ("Нет, кошки нет.", "en", "no", "ru"),
+        ("はい", "zh", "yes", "ja"),
+        ("是的", "ja", "yes", "zh"),
+        ("Yes, there is a cat.", "fr", "yes", "en"),
+        ("Oui.", "fr", "yes", "fr"),
+        ("No.", "es", "no", "es"),
+        ("Je ne sais pas.", "en", None, "fr"),
+        ("The horse eats hay.", "en", None, None),
+    ],
+)
+def test_read_yes_no_records_the_answer_language(
+    text: str, lang: str, answer: str | None, language: str | None
+) -> None:
+    reading = read_yes_no(text, lang)
+    assert (reading.answer, reading.language) == (answer, language)
+    assert reading.other_language == (language is not None and language != lang)
+
+
+_LETTERISH = st.sampled_from(
+    ["A", "B", "C", "D", "E", "F", "Z", "a", "b", "(C)", "（D）", "Ⓑ", "Ｅ", "Б", "Г", "В", "Д", "ب", "ج",
+     "イ", "and", "or", "和", "或", "не", "not", "neither", "nor", "is correct", "is wrong", "不是", "是对的",
+     "ではない", "The answer is", "答案是", "Ответ:", ",", ".", " ", "、", "option", "1", "2", "12", "cat"]
+)  # fmt: skip
+_KEYS = st.sampled_from([("A", "B"), ("A", "B", "C", "D"), ("1", "2", "3"), ("a", "b", "c"), ("B", "D", "E")])
+
+
+@given(st.lists(_LETTERISH, max_size=12), _KEYS, st.sampled_from(sorted(LANGUAGES)))
+def test_choice_is_always_an_option_or_unknown(parts: list[str], keys: tuple[str, ...], lang: str) -> None:
+    """Whatever letters, scripts, lists and rejections an answer mixes, the extraction is one of the
+    options or None - never a letter the question does not have."""
+    options = {key: f"option text {i}" for i, key in enumerate(keys)}
+    assert extract_choice(" ".join(parts), options, lang) in (*keys, None)
+    assert extract_choice("".join(parts), options, lang) in (*keys, None)

@@ -41,3 +41,46 @@ def test_one_run_is_not_a_comparison(tmp_path: Path) -> None:
     run = write_synthetic_run(tmp_path / "r", n=20)
     with pytest.raises(ConfigError, match="at least two"):
         write_comparison([run], tmp_path / "out")
+
+
+def test_changes_are_paired_on_shared_items(tmp_path: Path) -> None:
+    """Same items in both runs: every per-language change is a paired bootstrap over them."""
+    before = load_run(write_synthetic_run(tmp_path / "b", n=400, seed=0))
+    after = load_run(write_synthetic_run(tmp_path / "a", n=200, seed=1, shift=0.3))
+    rows = delta_rows([before, after], ["b", "a"], "xtvqa_synth", "exact_match")
+    assert all(str(r[7]).startswith("paired (") for r in rows)
+    # means over the shared items only: the first 200 samples of the baseline
+    shared_en = [s for s in before.samples["xtvqa_synth"][:200] if s.lang == "en" and not s.failed]
+    en = next(r for r in rows if r[1] == "English (en)")
+    assert en[2] == pytest.approx(sum(s.scores["exact_match"] for s in shared_en) / len(shared_en))
+    assert en[7] == f"paired ({len(shared_en)} items)"
+
+
+def test_unshared_runs_are_stated_and_never_called_significant(tmp_path: Path) -> None:
+    import json
+
+    before = write_synthetic_run(tmp_path / "b", n=400, seed=0)
+    after = write_synthetic_run(tmp_path / "a", n=400, seed=1, shift=0.3)
+    lines = (after / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    renamed = [json.dumps(json.loads(line) | {"sample_id": f"other-{i}"}) for i, line in enumerate(lines)]
+    (after / "samples.jsonl").write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    runs = [load_run(before), load_run(after)]
+    rows = delta_rows(runs, ["b", "a"], "xtvqa_synth", "exact_match")
+    assert all(r[7] == "independent (no shared items)" and r[6] == "–" for r in rows)
+    page = write_comparison([before, after], tmp_path / "cmp.html").read_text(encoding="utf-8")
+    assert "What the runs do not share" in page and "independent (no shared items)" in page
+    assert '<td class="">0</td><td class="">400</td><td class="">400</td>' in page  # 0 shared, 400 + 400 not
+
+
+def test_languages_only_in_one_run_are_named(tmp_path: Path) -> None:
+    import json
+
+    from babelvlm.report.compare import coverage_rows
+
+    before = write_synthetic_run(tmp_path / "b", n=200, seed=0)
+    after = write_synthetic_run(tmp_path / "a", n=200, seed=1)
+    lines = (after / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if json.loads(line)["lang"] != "zh"]
+    (after / "samples.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    rows = coverage_rows([load_run(before), load_run(after)], ["b", "a"], "xtvqa_synth")
+    assert rows == [["a", "zh", "–", 200, 150, 150, 50, 0]]

@@ -93,30 +93,40 @@ def _gap_figure(name: str, gaps: dict[str, Any], rows: str, cols: str) -> str:
     )
     caption = (
         f"Absolute drop (reference - cell) with seeded bootstrap {conf}% intervals "
-        f"(B={gaps.get('n_boot')}, seed={gaps.get('seed')}); n.s. = the interval contains 0."
+        f"(B={gaps.get('n_boot')}, seed={gaps.get('seed')}), paired over the items both cells share "
+        "(see the table's bootstrap column); n.s. = the interval contains 0."
     )
     return figure(f"fig-{slug(name)}-gaps", svg, caption)
 
 
 def _gap_table(gaps: dict[str, Any], rows: str, cols: str) -> str:
+    """Every gap against each reference (same-language diagonal and en-en), with n per cell and the
+    bootstrap used ("paired (n items)" over shared items, else "independent")."""
+    by_reference = gaps.get("gaps_by_reference") or {"": gaps.get("gaps", {})}
     lines = []
-    for r, row in sorted(gaps.get("gaps", {}).items()):
-        for c, g in sorted(row.items()):
-            ci, rel_ci = g.get("abs_ci"), g.get("rel_ci")
-            lines.append(
-                [
-                    figures.lang_label(r),
-                    figures.lang_label(c),
-                    "-".join(g.get("reference", [])),
-                    g.get("abs"),
-                    f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "–",
-                    g.get("rel"),
-                    f"[{rel_ci[0]:.3f}, {rel_ci[1]:.3f}]" if rel_ci else "–",
-                    "yes" if g.get("significant") else "no",
-                ]
-            )
-    head = [rows, cols, "reference", "abs drop", "CI", "rel drop", "rel CI", "significant"]
-    return table(head, lines, left=3) if lines else ""
+    for kind in sorted(by_reference):
+        for r, row in sorted(by_reference[kind].items()):
+            for c, g in sorted(row.items()):
+                if kind == "en-en" and c == "en":
+                    continue  # the en column's diagonal is en-en: listed once
+                ci, rel_ci = g.get("abs_ci"), g.get("rel_ci")
+                n = f"{g['n']} / {g['n_reference']}" if "n" in g else "–"
+                lines.append(
+                    [
+                        figures.lang_label(r),
+                        figures.lang_label(c),
+                        "-".join(g.get("reference", [])),
+                        n,
+                        g.get("abs"),
+                        f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "–",
+                        g.get("rel"),
+                        f"[{rel_ci[0]:.3f}, {rel_ci[1]:.3f}]" if rel_ci else "–",
+                        "yes" if g.get("significant") else "no",
+                        g.get("method", "independent"),
+                    ]
+                )
+    head = [rows, cols, "reference", "n (cell / ref)", "abs drop", "CI", "rel drop", "rel CI", "significant"]
+    return table([*head, "bootstrap"], lines, left=4) if lines else ""
 
 
 def _failures(result: TaskResult, samples: list[SampleScore]) -> str:
