@@ -8,13 +8,16 @@ the last language token the language, ``cn`` = ``zh``), or a single TSV (languag
 
 MMBench circular evaluation: the TSVs hold the rotated copies (index = g + k * 10^6, options rotated, each
 row with its own answer letter); a question g counts as right only if every row of its group is right.
-MMMB is scored as plain multiple choice; ``-T circular=true`` adds the rotated copies (built here when the
-file has none) and scores it circularly. An answer no option can be extracted from is wrong and counted
+MMMB is scored per row (``accuracy``, as VLMEvalKit does) and by the paper's Yes/No pairs
+(``pair_accuracy``, the headline whenever rows pair: see ``babelvlm.tasks.mmmb_pairs``); ``-T circular=true``
+adds the rotated copies (built here when the file has none) and scores it circularly. Both report accuracy
+by ``category`` and ``l2-category`` per language in ``extra['breakdowns']``. An answer no option can be extracted from is wrong and counted
 (``extracted`` = 0), never replaced by a guess.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +26,10 @@ from string import ascii_uppercase
 from babelvlm.errors import ConfigError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.breakdown import add_breakdown, attr_key, meta_key
 from babelvlm.tasks.mcq_aggregate import add_gap_to_english, circular_result
 from babelvlm.tasks.mcq_prompts import mcq_prompt
+from babelvlm.tasks.mmmb_pairs import add_pair_accuracy
 from babelvlm.tasks.tsv import TsvReader, TsvRow, find_language_files
 
 ROTATION = 10**6
@@ -78,8 +83,20 @@ def mcq_sample(row: TsvRow, task: str, lang: str, id_prefix: str = "") -> Sample
             "hint": row.get("hint"),
             "category": row.get("category"),
             "l2_category": row.get("l2-category"),
+            "image": image_identity(row),
+            "answer_text": options[answer],
         },
     )
+
+
+def image_identity(row: TsvRow) -> str | None:
+    """What makes two rows show the same image (MMMB's Yes/No pairs): a digest of the image's base64
+    text or its path (rows that refer to another row's image get that row's bytes, hence its digest)."""
+    if not row.images:
+        return None
+    ref = row.images[0]
+    raw = ref.b64 if ref.b64 is not None else ref.path
+    return None if raw is None else hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
 def group_of(index: str) -> str:
@@ -202,7 +219,19 @@ class TsvMcqTask(Task):
         rotated = any(s.meta.get("rotation") or _is_rotated(s.sample_id) for s in scored)
         if self.circular or rotated:
             result = circular_result(result, scored)
+        if not self.circular:  # MMMB: the paper's Yes/No pairs, headline unless circular was asked
+            result = add_pair_accuracy(result, scored, headline=not rotated)
+        add_category_tables(result, scored)
         return add_gap_to_english(result)
+
+
+def add_category_tables(result: TaskResult, scored: list[SampleScore]) -> None:
+    """Accuracy by ``category`` and by ``l2-category`` per language (Parrot Figure 4), on the unrotated
+    rows (a rotated copy repeats its question)."""
+    originals = [s for s in scored if not (s.meta.get("rotation") or _is_rotated(s.sample_id))]
+    for name, column in (("category", "category"), ("l2-category", "l2_category")):
+        axes = ((name, meta_key(column)), ("language", attr_key("lang")))
+        add_breakdown(result, name, originals, axes, ("accuracy",))
 
 
 def _is_rotated(sample_id: str) -> bool:
@@ -229,11 +258,12 @@ TASKS: list[Task] = [
     TsvMcqTask(
         TaskInfo(
             name="mmmb",
-            description="MMMB (Parrot): multilingual MCQ; plain accuracy (-T circular=true: circular)",
+            description="MMMB (Parrot): Yes/No pair accuracy as headline when rows pair, per-row accuracy "
+            "(VLMEvalKit); -T circular=true: circular",
             paper="Parrot: Multilingual Visual Instruction Tuning (seed 003)",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: mmmb_<lang>.tsv (mmmb_cn.tsv = zh)",),
-            metrics=("accuracy", "circular_accuracy", "extracted"),
+            metrics=("pair_accuracy", "accuracy", "circular_accuracy", "extracted"),
             primary_metric="accuracy",
         ),
         prefixes=("mmmb",),
