@@ -101,13 +101,15 @@ def test_end_to_end_perfect_and_constant(tmp_path: Path, mmmb_dir: Path) -> None
 
 
 def test_rows_without_pairs_keep_accuracy_headline() -> None:
-    lone = SampleScore("en/1", "mmmb", "en", "A", {"accuracy": 1.0}, meta={"image": "x", "answer_text": "Yes"})
+    meta = {"image": "x", "answer_text": "Yes"}
+    lone = SampleScore("en/1", "mmmb", "en", "A", {"accuracy": 1.0}, meta=meta)
     count = count_pairs([lone])
     assert count.n_pairs == 0 and count.n_unpaired_rows == 1 and count.pair_accuracy is None
 
 
 @pytest.mark.parametrize(("text", "lang", "label"),
-                         [("Yes", "en", "yes"), ("Não", "pt", "no"), ("Да", "ru", "yes"), ("Hayır", "tr", "no"),
-                          ("لا", "ar", "no"), ("是", "zh", "yes"), ("a cat", "en", None)])  # fmt: skip
+                         [("Yes", "en", "yes"), ("Não", "pt", "no"), ("Да", "ru", "yes"),
+                          ("Hayır", "tr", "no"), ("لا", "ar", "no"), ("是", "zh", "yes"),
+                          ("a cat", "en", None)])  # fmt: skip
 def test_yes_no_labels_in_mmmb_languages(text: str, lang: str, label: str | None) -> None:
     assert yes_no_of(text, lang) == label

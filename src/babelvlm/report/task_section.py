@@ -8,6 +8,7 @@ from typing import Any
 
 from babelvlm.analysis.gaps import gap_tables
 from babelvlm.report import figures
+from babelvlm.report.breakdown_section import breakdown_section
 from babelvlm.report.page import esc, figure, fmt, slug, table
 from babelvlm.report.rundata import AXIS_NAMES, failure_reasons
 from babelvlm.schema import SampleScore, TaskResult
@@ -175,6 +176,7 @@ def task_section(name: str, result: TaskResult, samples: list[SampleScore]) -> s
         ]
         parts.append(table(["language", *lang_metrics], lang_rows))
     parts.extend(_figures(name, result, metric, rows, cols))
+    parts.append(breakdown_section(name, result))
     if result.fidelity.get("overall") is not None:
         parts.append(f'<p class="note">Language fidelity overall: {fmt(result.fidelity["overall"])}</p>')
     gaps = task_gaps(result, samples, metric) if metric else None

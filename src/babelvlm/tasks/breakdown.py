@@ -37,9 +37,7 @@ def attr_key(name: str) -> Key:
     return key
 
 
-def breakdown(
-    scored: Sequence[SampleScore], rows: Key, cols: Key, metrics: Sequence[str]
-) -> dict[str, Any]:
+def breakdown(scored: Sequence[SampleScore], rows: Key, cols: Key, metrics: Sequence[str]) -> dict[str, Any]:
     """``{'table': row -> col -> {metric: mean, 'n': count}, 'n_missing': k}`` over answered samples;
     a metric undefined for every sample of a cell is left out of that cell."""
     cells: dict[tuple[str, str], list[SampleScore]] = defaultdict(list)

@@ -9,10 +9,10 @@ the last language token the language, ``cn`` = ``zh``), or a single TSV (languag
 MMBench circular evaluation: the TSVs hold the rotated copies (index = g + k * 10^6, options rotated, each
 row with its own answer letter); a question g counts as right only if every row of its group is right.
 MMMB is scored per row (``accuracy``, as VLMEvalKit does) and by the paper's Yes/No pairs
-(``pair_accuracy``, the headline whenever rows pair: see ``babelvlm.tasks.mmmb_pairs``); ``-T circular=true``
-adds the rotated copies (built here when the file has none) and scores it circularly. Both report accuracy
-by ``category`` and ``l2-category`` per language in ``extra['breakdowns']``. An answer no option can be extracted from is wrong and counted
-(``extracted`` = 0), never replaced by a guess.
+(``pair_accuracy``, the headline whenever rows pair: see ``babelvlm.tasks.mmmb_pairs``);
+``-T circular=true`` adds the rotated copies (built here when the file has none) and scores it circularly.
+Both report accuracy by ``category`` and ``l2-category`` per language in ``extra['breakdowns']``. An answer
+no option can be extracted from is wrong and counted (``extracted`` = 0), never replaced by a guess.
 """
 
 from __future__ import annotations

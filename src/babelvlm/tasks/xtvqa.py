@@ -39,6 +39,7 @@ from babelvlm.langs import language_name
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Request, Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.breakdown import add_breakdown, breakdown, meta_key
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
 from babelvlm.tasks.multiexpart_prompts import answer_in
 from babelvlm.tasks.xtvqa_sources import FORMATS, detect_format, original_rows
@@ -196,7 +197,22 @@ class XTVQATask(Task):
         result.extra["gap_table"] = gap_table(ok)
         result.extra["answer_translation"] = ",".join(sorted(translators)) or "none"
         result.extra["answer_language_prompt"] = "source" if any(s.output_lang for s in ok) else "none"
+        add_question_type_table(result, [s for s in ok if s.meta.get("dataset") == "xpaperqa"])
         return result
+
+
+def _paper_and_question(s: SampleScore) -> str | None:
+    return None if s.image_lang is None else f"{s.image_lang} paper / {s.lang} question"
+
+
+def add_question_type_table(result: TaskResult, xpaperqa: list[SampleScore]) -> None:
+    """XPaperQA score by question type (yes-no / extractive / abstractive, and ``overall``) x paper language
+    x question language, the layout of the XT-VQA paper's Table 3 (``extra['breakdowns']['xpaperqa']``)."""
+    axes = (("question type", meta_key("answer_type")), ("paper / question language", _paper_and_question))
+    add_breakdown(result, "xpaperqa", xpaperqa, axes, ("score",))
+    table = result.extra.get("breakdowns", {}).get("xpaperqa", {}).get("table")
+    if table is not None:
+        table.update(breakdown(xpaperqa, lambda s: "overall", _paper_and_question, ("score",))["table"])
 
 
 def _drop(src: float, tgt: float) -> dict[str, float | None]:
