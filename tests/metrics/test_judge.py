@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from babelvlm.errors import ModelError
@@ -18,6 +20,7 @@ from babelvlm.metrics.judge import (
 )
 from babelvlm.models.base import ModelAPI
 from babelvlm.models.mock import MockModel
+from babelvlm.models.model_judge import ModelJudge
 from babelvlm.schema import Output, Request
 
 
@@ -92,7 +95,7 @@ def test_table8_fills_the_prompt_and_records_failures() -> None:
     judge = ScriptedJudge(
         {"ANSWER-ONE": "good\nScore: 5", "ANSWER-TWO": "no score here", "ANSWER-THREE": None}
     )
-    verdicts = judge_table8(judge, items)
+    verdicts = judge_table8(ModelJudge(judge), items)
     assert [v.score for v in verdicts] == [5, None, None]
     assert verdicts[1].error is not None and "unparseable" in verdicts[1].error
     assert verdicts[2].error == "timeout"
@@ -111,7 +114,7 @@ def test_a_crashing_judge_is_a_recorded_failure_per_item() -> None:
     judge = ScriptedJudge(
         {"FIRST": "Score: 3", "SECOND": "Score: 4", "CRASHME": "Score: 2"}, crash_on="CRASHME"
     )
-    verdicts = judge_table8(judge, items)
+    verdicts = judge_table8(ModelJudge(judge), items)
     assert [v.score for v in verdicts] == [3, 4, None]
     assert verdicts[2].error is not None and "server down" in verdicts[2].error
 
@@ -131,7 +134,7 @@ def test_heron_relative_score_per_category_hand_computed() -> None:
         "M4": "garbled",
         "M5": "5 10",
     }
-    verdicts = judge_heron(ScriptedJudge(replies), items)
+    verdicts = judge_heron(ModelJudge(ScriptedJudge(replies)), items)
     out = heron_relative_scores(verdicts)
     # conv: 100 x mean(6, 9) / mean(8, 10) = 100 x 7.5 / 9; detail: item 4 failed -> 100 x 8 / 8; complex: 200
     assert out["categories"]["conv"]["relative"] == pytest.approx(100 * 7.5 / 9)
@@ -140,6 +143,19 @@ def test_heron_relative_score_per_category_hand_computed() -> None:
     assert out["categories"]["complex"]["relative"] == pytest.approx(200.0)  # can exceed 100
     assert out["overall"] == pytest.approx((100 * 7.5 / 9 + 100 + 200) / 3)
     assert out["n_failed"] == 1 and out["missing_categories"] == []
+
+
+def test_heron_headline_needs_all_three_categories() -> None:
+    verdicts = [
+        Judgement("1", 6.0, category="conv", reference_score=8.0),
+        Judgement("2", 9.0, category="complex", reference_score=9.0),
+        Judgement("3", None, "timeout", category="detail"),
+    ]
+    out = heron_relative_scores(verdicts)
+    assert out["overall"] is None and out["missing_categories"] == ["detail"]
+    assert out["categories"]["conv"]["relative"] == pytest.approx(75.0)
+    assert out["categories"]["complex"]["relative"] == pytest.approx(100.0)
+    assert out["n_failed"] == 1
 
 
 def test_all_failed_gives_no_number() -> None:
@@ -151,9 +167,11 @@ def test_all_failed_gives_no_number() -> None:
 
 def test_real_mock_backend_as_judge() -> None:
     items = [JudgeItem(str(i), "q", "r", f"p{i}") for i in range(4)]
-    verdicts = judge_table8(MockModel("constant", text="Reasoning.\nScore: 4", batch_size=3), items)
+    verdicts = judge_table8(
+        ModelJudge(MockModel("constant", text="Reasoning.\nScore: 4", batch_size=3)), items
+    )
     assert [v.score for v in verdicts] == [4, 4, 4, 4]
-    failing = judge_table8(MockModel("constant", text="Score: 4", fail_rate=1.0), items)
+    failing = judge_table8(ModelJudge(MockModel("constant", text="Score: 4", fail_rate=1.0)), items)
     assert all(not v.ok and v.error for v in failing)
     assert judge_summary(failing) == {"mean": None, "n": 0, "n_failed": 4}
 
@@ -164,7 +182,7 @@ def test_a_backend_that_drops_outputs_is_a_model_error() -> None:
             return []
 
     with pytest.raises(ModelError, match="0 outputs"):
-        judge_table8(Dropping({}), [JudgeItem("1", "q", "r", "p")])
+        judge_table8(ModelJudge(Dropping({})), [JudgeItem("1", "q", "r", "p")])
 
 
 def test_concurrent_batches_keep_the_order() -> None:
@@ -187,7 +205,21 @@ def test_concurrent_batches_keep_the_order() -> None:
 
     judge = SlowJudge()
     items = [JudgeItem(str(i), "q", "r", f"ITEM-{i}") for i in range(12)]
-    verdicts = judge_table8(judge, items)
+    verdicts = judge_table8(ModelJudge(judge), items)
     assert [v.score for v in verdicts] == [i % 5 + 1 for i in range(12)]
     assert [v.id for v in verdicts] == [str(i) for i in range(12)]
     assert len(judge.threads) > 1
+
+
+def test_any_callable_is_a_judge_and_its_contract_is_checked() -> None:
+    """The metric takes a plain callable: no backend needed, and a short reply list is a ModelError."""
+    seen: list[tuple[str, str]] = []
+
+    def judge(prompts: Sequence[tuple[str, str]], task: str) -> list[Output]:
+        seen.extend((task, item_id) for item_id, _ in prompts)
+        return [Output(text="Score: 3") for _ in prompts]
+
+    verdicts = judge_table8(judge, [JudgeItem("a", "q", "r", "p"), JudgeItem("b", "q", "r", "p")])
+    assert [v.score for v in verdicts] == [3, 3] and seen == [("judge_table8", "a"), ("judge_table8", "b")]
+    with pytest.raises(ModelError, match="1 outputs for 2 prompts"):
+        judge_heron(lambda prompts, task: [Output(text="8 6")], [JudgeItem("a", "q", "r", "p")] * 2)

@@ -154,3 +154,36 @@ def test_every_task_scores_predictions_and_evals_perfectly(files: dict[str, Path
                               write_report=False).tasks["heron_bench"]  # fmt: skip
     assert heron.n_samples == 4 and heron.n_failed == 1  # sample "3" has no prediction: a counted failure
     assert "heron_relative" not in heron.scores  # no judge given: no number
+
+
+def test_heron_headline_is_undefined_when_a_category_has_no_judgement(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The judge fails on the only 'detail' item: conv and complex keep their relative scores, the headline
+    (mean of all three categories) is None and counted as undefined, never a mean over two."""
+    from babelvlm.models import registry
+    from babelvlm.schema import Output, Request
+
+    class PartialJudge(ModelAPI):
+        name = "partial"
+
+        @property
+        def fingerprint(self) -> str:
+            return "partial-judge"
+
+        def generate(self, requests: list[Request]) -> list[Output]:
+            return [
+                Output(error="timeout") if "参照回答1" in r.prompt else Output(text="8 6") for r in requests
+            ]
+
+    monkeypatch.setattr(registry, "load_model", lambda name, options=None: PartialJudge())
+    for task in TASKS:
+        task._judges.clear()  # type: ignore[attr-defined]
+    result = _eval(tmp_path, "heron_bench", files["heron_bench"], judge="mock:partial")
+    heron = result.extra["heron"]
+    assert heron["overall"] is None and heron["missing_categories"] == ["detail"]
+    assert "detail" in heron["overall_undefined"]
+    assert heron["categories"]["conv"]["relative"] == pytest.approx(75.0)
+    assert heron["categories"]["complex"]["relative"] == pytest.approx(75.0) and heron["n_failed"] == 1
+    assert "heron_relative" not in result.scores and result.n_excluded["heron_relative"] == 4
+    assert result.extra["judge"]["failed_judgements"] == 1

@@ -216,3 +216,28 @@ def test_cli_score_and_tasks(tmp_path: Path, pixmo_dir: Path) -> None:
     assert listing.exit_code == 0
     for name in ("mmbench", "mmmb", "pixmo", "pixmo_mme", "pixmo_pope"):
         assert re.search(rf"^[│┃|] {name} +[│┃|] ", listing.output, re.MULTILINE), name
+
+
+def test_mme_pairs_by_image_identity_when_the_base64_is_repeated(tmp_path: Path) -> None:
+    """No image_path and the full base64 image on both rows of a pair (as some exports write MME): acc+
+    still pairs the two questions of an image, by the hash of the decoded image bytes."""
+    rows = [
+        {"index": img * 2 + q, "image": png_b64(img), "question": f"Is it {answer}? Please answer yes or no.",
+         "answer": answer, "category": "existence"}
+        for img in range(2) for q, answer in enumerate(("Yes", "No"))
+    ]  # fmt: skip
+    data = tmp_path / "data"
+    write_tsv(data / "MME_en.tsv", YN_HEADER[:-1], rows)
+    samples = list(get_task("pixmo_mme").load(LoadOptions(data=data, langs=["en"])))
+    assert samples[0].meta["image"] == samples[1].meta["image"] != samples[2].meta["image"]
+    preds = tmp_path / "mme.jsonl"
+    with preds.open("w", encoding="utf-8") as fh:
+        for s in samples:  # image 0: both right; image 1: the "No" question answered "Yes"
+            said = "Yes" if s.id == "en/3" else s.references[0]
+            fh.write(json.dumps({"id": s.id, "prediction": said}) + "\n")
+    run = score_predictions(
+        "pixmo_mme", preds, data=data, langs=["en"], out=tmp_path / "s", write_report=False
+    )
+    existence = run.tasks["pixmo_mme"].extra["mme"]["en"]["categories"]["existence"]
+    # acc 75 %, acc+ 50 % (one of two images fully right): 125 points over 2 images, not 4
+    assert existence == {"acc": 75.0, "acc_plus": 50.0, "score": 125.0, "n_images": 2, "n_images_failed": 0}

@@ -13,9 +13,10 @@ same rows as JSON/JSONL; images as HF image structs ``{"bytes", "path"}`` or pat
 
 The last two are scored with ROUGE-L (MeCab tokens, NFKC, emoji removed) and a 1-5 judge (seed 002
 Table 8 prompt, score parsed from "Score: X"). The judge is any model name given as
-``-T judge=<model>`` (loaded with ``babelvlm.models.registry.load_model``); prompts and parsing come
-from ``babelvlm.metrics.judge``. Without a judge the judge metrics are reported as skipped, never as a
-number; an unparseable or failed judgement is None for that sample (excluded, counted).
+``-T judge=<model>`` (loaded with ``babelvlm.models.registry.load_model`` and wrapped as a
+``babelvlm.models.model_judge.ModelJudge``); prompts and parsing come from ``babelvlm.metrics.judge``.
+Without a judge the judge metrics are reported as skipped, never as a number; an unparseable or failed
+judgement is None for that sample (excluded, counted).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from babelvlm.errors import ConfigError
 from babelvlm.metrics.judge import HERON_CATEGORIES, JudgeItem
-from babelvlm.models.base import ModelAPI
+from babelvlm.models.model_judge import ModelJudge
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
@@ -40,7 +41,7 @@ class JapaneseTask(Task):
 
     def __init__(self, kind: str, info: TaskInfo) -> None:
         self.kind, self.info = kind, info
-        self._judges: dict[str, ModelAPI] = {}
+        self._judges: dict[str, ModelJudge] = {}
 
     def load(self, options: LoadOptions) -> Iterator[Sample]:
         """Stream the rows; one sample per question (per QA for JA-VG-VQA-500)."""
@@ -147,11 +148,11 @@ class JapaneseTask(Task):
         verdict = judge_table8(judge, [item])[0]
         return {"judge_score": verdict.score if verdict.ok else None}
 
-    def _judge(self, name: str) -> ModelAPI:
+    def _judge(self, name: str) -> ModelJudge:
         from babelvlm.models.aux_cache import load_aux_model
 
         if name not in self._judges:  # answers kept in the run store: a resumed run does not re-judge
-            self._judges[name] = load_aux_model(name)
+            self._judges[name] = ModelJudge(load_aux_model(name))
         return self._judges[name]
 
     # ------------------------------------------------------------------------------------ aggregate
@@ -174,6 +175,11 @@ class JapaneseTask(Task):
             result.extra["heron"] = table
             if table["overall"] is not None:
                 result.scores["heron_relative"] = table["overall"]
+            else:  # a category without judgements: the headline is undefined for every sample, counted
+                result.n_excluded["heron_relative"] = len(ok)
+                result.extra["heron"]["overall_undefined"] = (
+                    f"no judgement for {', '.join(table['missing_categories'])}: the headline needs all 3"
+                )
         return result
 
 

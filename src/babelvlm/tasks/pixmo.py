@@ -15,13 +15,16 @@ language (``-T yn_instruction=true|false`` overrides).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from babelvlm.errors import ConfigError, DataError
-from babelvlm.schema import Sample, SampleScore, TaskResult
+from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.mcq_aggregate import add_gap_to_english, mme_result, pope_result
 from babelvlm.tasks.mcq_prompts import yes_no_prompt
@@ -53,9 +56,36 @@ def yes_no_sample(row: TsvRow, task: str, lang: str, add_instruction: bool, id_p
             "index": index,
             "answer": _YES_NO[answer.strip().lower()],
             "category": row.get("category"),
-            "image": row.get("image_path") or row.image_key,
+            "image": image_identity(row),
         },
     )
+
+
+def image_identity(row: TsvRow) -> str:
+    """Which image a row asks about, for MME's per-image acc+: its ``image_path``, else the hash of its
+    decoded image bytes (a TSV that repeats the base64 image on both rows of a pair, or refers to it by
+    index, gives one identity), else the row's image key."""
+    path = row.get("image_path")
+    if path:
+        return path
+    if row.images:
+        return "sha1:" + "+".join(_ref_digest(ref) for ref in row.images)
+    return row.image_key
+
+
+def _ref_digest(ref: ImageRef) -> str:
+    if ref.b64 is not None:
+        return _b64_digest(ref.b64)
+    if ref.path is not None:
+        return f"path:{ref.path}"
+    return hashlib.sha1(ref.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _b64_digest(b64: str) -> str:
+    """SHA-1 of the decoded bytes (line breaks or padding differences in the base64 do not matter); cached
+    because the rows of one image share one base64 string."""
+    return hashlib.sha1(base64.b64decode(b64)).hexdigest()
 
 
 def score_yes_no(sample: Sample, prediction: str) -> dict[str, float | None]:
