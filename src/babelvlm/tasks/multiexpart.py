@@ -20,8 +20,8 @@ patterns and are used verbatim. The reference is always the row's ``gold`` and `
 article in language L). Images are URLs mapped to local files by ``--images DIR`` (see
 ``babelvlm.tasks.image_cache``); missing images are listed in one error.
 
-Other options: ``-T max_new_tokens=512``, ``-T semantic=true`` (adds ``semantic_similarity``, needs
-babelvlm[semantic]).
+Other options: ``-T max_new_tokens=1024`` (the default: the paper's generation limit, Appendix A.1),
+``-T semantic=true`` (adds ``semantic_similarity``, needs babelvlm[semantic]).
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 PATTERNS = ("en-en", "en-L", "L-en", "L-L")
 COOCCURRENCE_WINDOWS: tuple[int | str, ...] = (0, 1, 2, "inf")
+PAPER_MAX_NEW_TOKENS = 1024
+"""MultiExpArt generates at most 1024 new tokens (its Appendix A.1)."""
+
 METRIC_KEYS = (
     "entity_coverage_exact",
     "entity_coverage_partial",
@@ -135,7 +138,7 @@ class MultiExpArtTask(Task):
             raise ConfigError(f"{self.name} needs --data (the MultiExpArt JSON/JSONL/parquet file or folder)")
         patterns = parse_patterns(options.extra.get("patterns"))
         langs = [lang for lang in self.setting.langs if options.langs is None or lang in options.langs]
-        max_new_tokens = int(options.extra.get("max_new_tokens", "512"))
+        max_new_tokens = int(options.extra.get("max_new_tokens", str(PAPER_MAX_NEW_TOKENS)))
         cache = ImageCache(options.images)
         kept, missing = self._census(options.data, set(langs), cache)
         if missing and not options.skip_bad_rows:  # only with --images: scoring needs no images
@@ -238,7 +241,7 @@ class _RowBuilder:
         cache: ImageCache,
     ) -> None:
         self.task, self.patterns, self.langs, self.kept, self.cache = task, patterns, langs, kept, cache
-        self.max_new_tokens, self.semantic = 512, False
+        self.max_new_tokens, self.semantic = PAPER_MAX_NEW_TOKENS, False
         self.seen: dict[str, int] = defaultdict(int)
         self.known = set(template_languages())
 
