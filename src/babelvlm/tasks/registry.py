@@ -15,6 +15,10 @@ _TASK_MODULES: tuple[str, ...] = (
     "babelvlm.tasks.mmbench",
     "babelvlm.tasks.japanese",
     "babelvlm.tasks.pixmo",
+    "babelvlm.tasks.mmstar",
+    "babelvlm.tasks.seedbench",
+    "babelvlm.tasks.realworldqa",
+    "babelvlm.tasks.llava_bench",
 )
 
 _cache: dict[str, Task] | None = None
