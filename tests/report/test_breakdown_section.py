@@ -44,3 +44,14 @@ def test_pattern_bars_in_paper_order() -> None:
     html = breakdown_section("multiexpart", _result({"patterns": patterns}))
     assert 'id="fig-multiexpart-patterns"' in html and '<td class="l">en-en</td>' in html
     assert pattern_bars({"en-en": {"n": 1.0, "output_length": 9.0}}, "x") is None
+
+
+def test_judge_runs_table() -> None:
+    extra = {
+        "judge_repeats": {
+            "n": 3,
+            "metrics": {"judge_score": {"mean": 19 / 6, "sd": 1.443, "runs": [4.0, 4.0, 1.5]}},
+        }
+    }
+    html = breakdown_section("ja_vlm_bench_in_the_wild", _result(extra))
+    assert "Judge runs (3" in html and "3.167" in html and "1.443" in html and "4.000, 4.000, 1.500" in html

@@ -5,6 +5,7 @@
 - ``yes_no_pairs``: MMMB's pair accuracy counts and the unpaired rows, said in words;
 - ``patterns``: MultiExpArt's mean per pattern (en-en, en-L, L-en, L-L) as grouped bars, one bar per
   metric (as in the MultiExpArt paper's Figures 3 and 6);
+- ``judge_repeats``: each judge metric's value per judge run, their mean and standard deviation;
 - ``skipped_metrics``: metrics that were asked for or belong to the task but could not be computed.
 """
 
@@ -93,6 +94,17 @@ def _pairs_part(pairs: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _repeats_part(repeats: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [metric, v.get("mean"), v.get("sd"), ", ".join(fmt(x) for x in v.get("runs", []))]
+        for metric, v in sorted(repeats.get("metrics", {}).items())
+    ]
+    return [
+        f"<h3>Judge runs ({esc(repeats.get('n'))}, temperature 0, same seed)</h3>",
+        table(["metric", "mean", "sd (n-1)", "runs"], rows, left=1),
+    ]
+
+
 def breakdown_section(name: str, result: TaskResult) -> str:
     """HTML for the per-category tables, pattern bars, Yes/No pairs and skipped metrics of one task."""
     extra = result.extra
@@ -101,6 +113,8 @@ def breakdown_section(name: str, result: TaskResult) -> str:
         parts.extend(_pairs_part(extra["yes_no_pairs"]))
     if isinstance(extra.get("patterns"), dict) and extra["patterns"]:
         parts.extend(_pattern_part(name, extra["patterns"]))
+    if isinstance(extra.get("judge_repeats"), dict):
+        parts.extend(_repeats_part(extra["judge_repeats"]))
     if isinstance(extra.get("breakdowns"), dict):
         parts.extend(_breakdown_tables(name, extra["breakdowns"]))
     for metric, why in sorted((extra.get("skipped_metrics") or {}).items()):
