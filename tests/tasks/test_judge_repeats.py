@@ -58,7 +58,7 @@ SCRIPT = json.dumps(["Score: 5", "Score: 3", "Score: 4", "Score: 4", "Score: 1",
 def test_three_runs_give_mean_and_sd_by_hand(tmp_path: Path, wild: Path) -> None:
     task = "ja_vlm_bench_in_the_wild"
     result = _eval(
-        tmp_path / "run", task, wild, judge="mock:script", judge_repeats="3", **{"judge.replies": SCRIPT}
+        tmp_path / "run", task, wild, judge="mock:sequence", judge_repeats="3", **{"judge.replies": SCRIPT}
     )
     runs = [4.0, 4.0, 1.5]
     summary = result.extra["judge_repeats"]["metrics"]["judge_score"]
@@ -73,7 +73,7 @@ def test_three_runs_give_mean_and_sd_by_hand(tmp_path: Path, wild: Path) -> None
     with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
         before = db.execute("SELECT key, attempts FROM requests ORDER BY key").fetchall()
     assert len(before) == 2 + 6  # 2 answers + 2 judgements x 3 runs, each its own key
-    resumed = _eval(tmp_path / "run", task, wild, judge="mock:script", judge_repeats="3",
+    resumed = _eval(tmp_path / "run", task, wild, judge="mock:sequence", judge_repeats="3",
                     **{"judge.replies": SCRIPT, "judge.fail_rate": "1"})  # fmt: skip
     assert resumed.scores == result.scores
     with sqlite3.connect(tmp_path / "run" / "store.sqlite") as db:
@@ -85,7 +85,7 @@ def test_heron_relative_per_run(tmp_path: Path) -> None:
              "answer": f"参照回答{i}"} for i, c in enumerate(["conv", "detail", "complex"])]  # fmt: skip
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "heron.parquet")
     script = json.dumps(["8 6"] * 3 + ["8 8"] * 3)  # run 0: 75 % everywhere, run 1: 100 %
-    result = _eval(tmp_path / "h", "heron_bench", tmp_path / "heron.parquet", judge="mock:script",
+    result = _eval(tmp_path / "h", "heron_bench", tmp_path / "heron.parquet", judge="mock:sequence",
                    judge_repeats="2", **{"judge.replies": script})  # fmt: skip
     summary = result.extra["judge_repeats"]["metrics"]["heron_relative"]
     assert summary["runs"] == [pytest.approx(75.0), pytest.approx(100.0)]
@@ -94,7 +94,7 @@ def test_heron_relative_per_run(tmp_path: Path) -> None:
 
 
 def test_single_run_reports_no_sd(tmp_path: Path, wild: Path) -> None:
-    result = _eval(tmp_path / "one", "ja_vlm_bench_in_the_wild", wild, judge="mock:script",
+    result = _eval(tmp_path / "one", "ja_vlm_bench_in_the_wild", wild, judge="mock:sequence",
                    **{"judge.replies": json.dumps(["Score: 2"])})  # fmt: skip
     assert result.scores["judge_score"] == 2.0 and "judge_score_sd" not in result.scores
     assert "judge_repeats" not in result.extra and "judge_score@0" not in result.scores
@@ -128,3 +128,12 @@ def test_combine_repeats_means_defined_values() -> None:
     combined = combine_repeats([{"judge_score": 4.0}, {"judge_score": None}, {"judge_score": 2.0}])
     assert combined["judge_score"] == 3.0 and combined["judge_score@1"] is None
     assert combine_repeats([{"s": None}, {"s": None}])["s"] is None
+
+
+def test_first_judge_by_name_reuses_the_loaded_spec(tmp_path: Path, wild: Path) -> None:
+    task = next(t for t in TASKS if t.name == "ja_vlm_bench_in_the_wild")
+    _eval(
+        tmp_path / "r", task.name, wild, judge="mock:sequence", judge_repeats="2", **{"judge.replies": SCRIPT}
+    )
+    judge = task._judge("mock:sequence")  # type: ignore[attr-defined]
+    assert judge is task._judges.judges(JudgeSpec("mock:sequence", (("replies", SCRIPT),), 2))[0]  # type: ignore[attr-defined]

@@ -294,7 +294,7 @@ def test_llava_bench_pooled_headline_and_hub_format(tmp_path: Path) -> None:
     hub = _parquet(tmp_path / "llava-bench-in-the-wild.parquet", rows)
     script = json.dumps(["10 5", "10 5", "10 10", "10 10"])  # conv 50 %, detail and complex 100 %
     result = _eval(
-        tmp_path, "llava_bench_wild", hub, "mock:echo", judge="mock:script", **{"judge.replies": script}
+        tmp_path, "llava_bench_wild", hub, "mock:echo", judge="mock:sequence", **{"judge.replies": script}
     )
     assert result.scores["relative_score"] == pytest.approx(100 * 30 / 40)
     assert result.scores["relative_mean_of_categories"] == pytest.approx((50 + 100 + 100) / 3)

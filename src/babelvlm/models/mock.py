@@ -1,10 +1,8 @@
 """``mock:<mode>``: a deterministic fake backend so every engine path runs without a model.
 
 Modes: ``echo`` returns the prompt, ``answer`` the request's first reference (a perfect model),
-``constant`` the text of ``-M text=...``, ``script`` the replies of ``-M replies='["a", "b"]'`` (a JSON list)
-in turn, the n-th request of the process getting reply n mod len (e.g. a judge scripted per repeat).
-Options: ``delay`` (seconds per ``generate`` call), ``fail_rate`` (share of requests that fail), ``seed``,
-``batch_size``, ``max_concurrency``.
+``constant`` the text of ``-M text=...``. Options: ``delay`` (seconds per ``generate`` call),
+``fail_rate`` (share of requests that fail), ``seed``, ``batch_size``, ``max_concurrency``.
 
 Failures are a pure function of (seed, request key, attempt), so a test can predict them and a re-run
 (attempt 2) can succeed where the first attempt failed.
@@ -13,15 +11,14 @@ Failures are a pure function of (seed, request key, attempt), so a test can pred
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 
 from babelvlm.errors import ConfigError
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Output, Request
 
-MODES = ("echo", "answer", "constant", "script")
-_OPTIONS = ("text", "replies", "delay", "fail_rate", "seed", "batch_size", "max_concurrency")
+MODES = ("echo", "answer", "constant")
+_OPTIONS = ("text", "delay", "fail_rate", "seed", "batch_size", "max_concurrency")
 
 
 def injected_failure(seed: int, key: str, attempt: int, fail_rate: float) -> bool:
@@ -40,7 +37,6 @@ class MockModel(ModelAPI):
         mode: str,
         *,
         text: str = "",
-        replies: tuple[str, ...] = (),
         delay: float = 0.0,
         fail_rate: float = 0.0,
         seed: int = 0,
@@ -53,10 +49,7 @@ class MockModel(ModelAPI):
             raise ConfigError(f"mock option fail_rate={fail_rate} is not in [0, 1]")
         if batch_size < 1 or max_concurrency < 1 or delay < 0:
             raise ConfigError("mock options batch_size and max_concurrency must be >= 1, delay >= 0")
-        if mode == "script" and not replies:
-            raise ConfigError('mock:script needs replies (fix: -M replies=\'["Score: 4", "Score: 5"]\')')
         self.mode, self.text, self.delay = mode, text, delay
-        self.replies, self._served = replies, 0
         self.fail_rate, self.seed = fail_rate, seed
         self.batch_size, self.max_concurrency = batch_size, max_concurrency
         self.name = f"mock:{mode}"
@@ -65,7 +58,7 @@ class MockModel(ModelAPI):
     @property
     def fingerprint(self) -> str:
         """Mode and constant text: delay and failures never change a successful answer."""
-        return f"mock:{self.mode}:{self.text}" + (f":{list(self.replies)}" if self.replies else "")
+        return f"mock:{self.mode}:{self.text}"
 
     def _answer(self, request: Request) -> Output:
         if injected_failure(self.seed, request.key, request.attempt, self.fail_rate):
@@ -74,9 +67,6 @@ class MockModel(ModelAPI):
             return Output(text=request.prompt)
         if self.mode == "constant":
             return Output(text=self.text)
-        if self.mode == "script":
-            self._served += 1
-            return Output(text=self.replies[(self._served - 1) % len(self.replies)])
         if not request.references:
             return Output(error="mock:answer: the request has no reference answer")
         return Output(text=request.references[0])
@@ -105,29 +95,19 @@ def _number(options: dict[str, str], name: str, default: float) -> float:
 
 def create(target: str, options: dict[str, str]) -> MockModel:
     """Factory for ``mock:<mode>`` with ``-M`` options (see the module docstring)."""
+    if target == "sequence":  # replies in turn, e.g. a judge scripted per run (babelvlm.models.mock_sequence)
+        from babelvlm.models.mock_sequence import create_sequence
+
+        return create_sequence(options)
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown mock option(s) {', '.join(unknown)} (known: {', '.join(_OPTIONS)})")
     return MockModel(
         target or "echo",
         text=options.get("text", ""),
-        replies=_replies(options.get("replies")),
         delay=_number(options, "delay", 0.0),
         fail_rate=_number(options, "fail_rate", 0.0),
         seed=int(_number(options, "seed", 0)),
         batch_size=int(_number(options, "batch_size", 1)),
         max_concurrency=int(_number(options, "max_concurrency", 1)),
     )
-
-
-def _replies(raw: str | None) -> tuple[str, ...]:
-    """``-M replies='["a", "b"]'``: a JSON list of strings."""
-    if raw is None:
-        return ()
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f'mock option replies={raw!r} is not a JSON list of strings (fix: \'["a", "b"]\')')
-    return tuple(value)

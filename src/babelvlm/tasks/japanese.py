@@ -151,6 +151,10 @@ class JapaneseTask(Task):
         verdict = judge_table8(judge, [item])[0]
         return {"judge_score": verdict.score if verdict.ok else None}
 
+    def _judge(self, name: str) -> JudgeFn:
+        """Run 0's judge of the model ``name`` (the loaded spec's, with its options)."""
+        return self._judges.first(name)
+
     # ------------------------------------------------------------------------------------ aggregate
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
         """Default means; Heron-Bench relative scores per category and their mean; judge status."""

@@ -85,6 +85,14 @@ class JudgePool:
             self._loaded[spec] = load_repeat_judges(spec.model, dict(spec.options), spec.repeats, spec.seed)
         return self._loaded[spec]
 
+    def first(self, model: str) -> ModelJudge:
+        """Run 0's judge of an already loaded spec of ``model`` (else ``model`` with default settings),
+        for callers that know only the judge's name (e.g. showing a judge's rationale)."""
+        for spec, judges in self._loaded.items():
+            if spec.model == model:
+                return judges[0]
+        return self.judges(JudgeSpec(model))[0]
+
     def clear(self) -> None:
         """Forget the loaded judges (tests swap the backend registry)."""
         self._loaded.clear()

@@ -26,10 +26,8 @@ from string import ascii_uppercase
 from babelvlm.errors import ConfigError
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
-from babelvlm.tasks.breakdown import add_breakdown, attr_key, meta_key
 from babelvlm.tasks.mcq_aggregate import add_gap_to_english, circular_result
 from babelvlm.tasks.mcq_prompts import mcq_prompt
-from babelvlm.tasks.mmmb_pairs import add_pair_accuracy
 from babelvlm.tasks.tsv import TsvReader, TsvRow, find_language_files
 
 ROTATION = 10**6
@@ -220,6 +218,8 @@ class TsvMcqTask(Task):
         if self.circular or rotated:
             result = circular_result(result, scored)
         if not self.circular:  # MMMB: the paper's Yes/No pairs, headline unless circular was asked
+            from babelvlm.tasks.mmmb_pairs import add_pair_accuracy
+
             result = add_pair_accuracy(result, scored, headline=not rotated)
         add_category_tables(result, scored)
         return add_gap_to_english(result)
@@ -228,6 +228,8 @@ class TsvMcqTask(Task):
 def add_category_tables(result: TaskResult, scored: list[SampleScore]) -> None:
     """Accuracy by ``category`` and by ``l2-category`` per language (Parrot Figure 4), on the unrotated
     rows (a rotated copy repeats its question)."""
+    from babelvlm.tasks.breakdown import add_breakdown, attr_key, meta_key
+
     originals = [s for s in scored if not (s.meta.get("rotation") or _is_rotated(s.sample_id))]
     for name, column in (("category", "category"), ("l2-category", "l2_category")):
         axes = ((name, meta_key(column)), ("language", attr_key("lang")))
@@ -258,8 +260,7 @@ TASKS: list[Task] = [
     TsvMcqTask(
         TaskInfo(
             name="mmmb",
-            description="MMMB (Parrot): Yes/No pair accuracy as headline when rows pair, per-row accuracy "
-            "(VLMEvalKit); -T circular=true: circular",
+            description="MMMB (Parrot): multilingual MCQ; plain accuracy (-T circular=true: circular)",
             paper="Parrot: Multilingual Visual Instruction Tuning (seed 003)",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: mmmb_<lang>.tsv (mmmb_cn.tsv = zh)",),

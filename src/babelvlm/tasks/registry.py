@@ -13,12 +13,12 @@ _TASK_MODULES: tuple[str, ...] = (
     "babelvlm.tasks.multiexpart",
     "babelvlm.tasks.xtvqa",
     "babelvlm.tasks.mmbench",
-    "babelvlm.tasks.japanese",
-    "babelvlm.tasks.pixmo",
+    "babelvlm.tasks.llava_bench",
     "babelvlm.tasks.mmstar",
     "babelvlm.tasks.seedbench",
     "babelvlm.tasks.realworldqa",
-    "babelvlm.tasks.llava_bench",
+    "babelvlm.tasks.japanese",
+    "babelvlm.tasks.pixmo",
 )
 
 _cache: dict[str, Task] | None = None

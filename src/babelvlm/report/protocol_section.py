@@ -1,4 +1,4 @@
-"""The per-category parts of a task's report section, read from ``TaskResult.extra``:
+"""The paper-protocol parts of a task's report section, read from ``TaskResult.extra``:
 
 - ``breakdowns``: one table per breakdown and metric (MMBench / MMMB category and l2-category x language,
   XPaperQA question type x paper / question language), with the number of samples in each cell;
@@ -105,7 +105,7 @@ def _repeats_part(repeats: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def breakdown_section(name: str, result: TaskResult) -> str:
+def protocol_section(name: str, result: TaskResult) -> str:
     """HTML for the per-category tables, pattern bars, Yes/No pairs and skipped metrics of one task."""
     extra = result.extra
     parts: list[str] = []

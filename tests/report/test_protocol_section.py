@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from babelvlm.report.breakdown_section import breakdown_section, pattern_bars
+from babelvlm.report.protocol_section import pattern_bars, protocol_section
 from babelvlm.schema import TaskResult
 
 
@@ -14,7 +14,7 @@ def test_breakdown_tables_show_mean_and_count() -> None:
     extra = {"breakdowns": {"category": {"rows": "category", "cols": "language", "metrics": ["accuracy"],
              "table": {"color": {"en": {"n": 2.0, "accuracy": 0.5}, "pt": {"n": 1.0, "accuracy": 1.0}},
                        "logic": {"en": {"n": 3.0, "accuracy": 2 / 3}}}, "n_missing": 1}}}  # fmt: skip
-    html = breakdown_section("mmmb", _result(extra))
+    html = protocol_section("mmmb", _result(extra))
     assert 'id="breakdown-mmmb-category"' in html and "accuracy by category" in html
     assert "0.500 (n=2)" in html and "1.000 (n=1)" in html and "0.667 (n=3)" in html
     assert '<td class="l">–</td>' in html  # logic has no pt cell
@@ -31,7 +31,7 @@ def test_pairs_and_skipped_metrics_are_said() -> None:
         },
         "skipped_metrics": {"bertscore": "no -T bertscore_model=DIR given"},
     }  # fmt: skip
-    html = breakdown_section("mmmb", _result(extra))
+    html = protocol_section("mmmb", _result(extra))
     assert "3 row(s) form no Yes/No pair" in html and "0.500" in html
     assert "bertscore skipped: no -T bertscore_model=DIR given" in html
 
@@ -41,7 +41,7 @@ def test_pattern_bars_in_paper_order() -> None:
     svg = pattern_bars(patterns, "multiexpart")
     assert svg is not None and svg.startswith("<svg")
     assert svg.index("en-en (n=3)") < svg.index("L-L (n=2)")
-    html = breakdown_section("multiexpart", _result({"patterns": patterns}))
+    html = protocol_section("multiexpart", _result({"patterns": patterns}))
     assert 'id="fig-multiexpart-patterns"' in html and '<td class="l">en-en</td>' in html
     assert pattern_bars({"en-en": {"n": 1.0, "output_length": 9.0}}, "x") is None
 
@@ -53,5 +53,5 @@ def test_judge_runs_table() -> None:
             "metrics": {"judge_score": {"mean": 19 / 6, "sd": 1.443, "runs": [4.0, 4.0, 1.5]}},
         }
     }
-    html = breakdown_section("ja_vlm_bench_in_the_wild", _result(extra))
+    html = protocol_section("ja_vlm_bench_in_the_wild", _result(extra))
     assert "Judge runs (3" in html and "3.167" in html and "1.443" in html and "4.000, 4.000, 1.500" in html
