@@ -11,7 +11,7 @@ from PIL import Image
 
 from babelvlm.errors import DataError
 from babelvlm.tasks.base import LoadOptions
-from babelvlm.tasks.xtvqa import TASKS, build_prompt
+from babelvlm.tasks.xtvqa import TASKS, build_prompt, question_of
 
 TASK = TASKS[0]
 LANGS = ("en", "zh", "fr", "de", "pt", "ar", "tr", "ko")
@@ -57,9 +57,9 @@ def test_random_subset_is_seeded_and_keeps_whole_questions(data: Path) -> None:
     again = _load(data, limit=24)
     other = _load(data, limit=24, seed=1)
     assert [s.id for s in first] == [s.id for s in again] and len(first) == 24
-    questions = {s.meta["question_id"] for s in first}
-    assert len(questions) == 3 and all(sum(s.meta["question_id"] == q for s in first) == 8 for q in questions)
-    assert questions != {s.meta["question_id"] for s in other}
+    questions = {question_of(s) for s in first}
+    assert len(questions) == 3 and all(sum(question_of(s) == q for s in first) == 8 for q in questions)
+    assert questions != {question_of(s) for s in other}
     assert questions != {"chartqa:c0", "chartqa:c1", "chartqa:c2"}  # not simply the first three
     head = _load(data, limit=16, extra={"sample": "first"})
     assert [s.id for s in head][:2] == ["chartqa:c0:en", "chartqa:c0:zh"]

@@ -154,8 +154,7 @@ class XTVQATask(Task):
                 output_lang=source if opts.ask_source else None, images=[image],
                 prompt=build_prompt(question, q, source, answer_type, opts.ask_source),
                 max_new_tokens=128 if dataset == "xpaperqa" else 32,
-                meta={"dataset": dataset, "answer_type": answer_type, "translator": opts.translator,
-                      "question_id": f"{dataset}:{key}"},
+                meta={"dataset": dataset, "answer_type": answer_type, "translator": opts.translator},
             ))  # fmt: skip
         return samples
 
@@ -235,6 +234,11 @@ def question_languages(row: Row, dataset: str, opts: _Options, wanted: list[str]
     return [q for q in provided if wanted is None or q in wanted]
 
 
+def question_of(sample: Sample) -> str:
+    """The question a sample asks in one language: its id without the language (``dataset:id``)."""
+    return sample.id.rsplit(":", 1)[0]
+
+
 def random_questions(samples: Iterable[Sample], limit: int, seed: int) -> list[Sample]:
     """A seeded random subset of whole questions (every language version of each), at most ``limit``
     samples (at least one question), in file order: e.g. ``--limit 800`` on 8 languages = 100 questions,
@@ -242,7 +246,7 @@ def random_questions(samples: Iterable[Sample], limit: int, seed: int) -> list[S
     items = list(samples)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(items):
-        groups[str(s.meta.get("question_id", s.id))].append(i)
+        groups[question_of(s)].append(i)
     order = sorted(groups)
     random.Random(seed).shuffle(order)
     kept: list[int] = []
