@@ -113,3 +113,27 @@ def test_rows_without_pairs_keep_accuracy_headline() -> None:
                           ("a cat", "en", None)])  # fmt: skip
 def test_yes_no_labels_in_mmmb_languages(text: str, lang: str, label: str | None) -> None:
     assert yes_no_of(text, lang) == label
+
+
+def test_mmbench_circular_accuracy_by_category(tmp_path: Path) -> None:
+    from tsv_fixtures import mcq_rows
+
+    from babelvlm.tasks.base import LoadOptions
+    from babelvlm.tasks.registry import get_task
+
+    rows = mcq_rows("en", 3, circular=True, answers="ABC")
+    for row in rows:  # questions 0 and 1 in "color", question 2 in "count"
+        row["category"] = "count" if row["index"] % 10**6 == 2 else "color"
+    data = write_tsv(tmp_path / "MMBench_DEV_EN.tsv", MCQ_HEADER, rows)
+    samples = list(get_task("mmbench").load(LoadOptions(data=data)))
+    wrong = "en/1000001"  # one rotated copy of question 1 answered wrong
+    answers = {s.id: ("D" if s.id == wrong and s.references[0] != "D" else s.references[0]) for s in samples}
+    assert answers[wrong] != next(s.references[0] for s in samples if s.id == wrong)
+    res = score_predictions("mmbench", _predictions(tmp_path / "p.jsonl", answers), data=data,
+                            out=tmp_path / "o", write_report=False).tasks["mmbench"]  # fmt: skip
+    table = res.extra["breakdowns"]["category (circular)"]["table"]
+    assert table["color"]["en"] == {"n": 2.0, "circular_accuracy": 0.5}
+    assert table["count"]["en"] == {"n": 1.0, "circular_accuracy": 1.0}
+    assert (
+        res.extra["breakdowns"]["category"]["table"]["color"]["en"]["accuracy"] == 1.0
+    )  # originals all right

@@ -80,3 +80,40 @@ def add_breakdown(
             **found,
         }
     return result
+
+
+def add_circular_breakdown(result: TaskResult, name: str, scored: Sequence[SampleScore], rows: Key) -> None:
+    """``circular_accuracy`` (``metrics.mcq.circular_accuracy``: a question counts only when every rotated
+    copy is right; a question with a failed or missing copy is left out) by ``rows`` x language, stored
+    like ``add_breakdown`` with ``n`` = the questions scored in the cell."""
+    from babelvlm.metrics.mcq import circular_accuracy
+
+    groups: dict[tuple[str, str], list[SampleScore]] = defaultdict(list)
+    for s in scored:
+        row = rows(s)
+        if row is not None:
+            groups[(row, s.lang)].append(s)
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for (row, lang), members in sorted(groups.items()):
+        copies = {
+            int(str(s.meta["index"])) % 10**6: int(s.meta["n_options"])
+            for s in members
+            if s.meta.get("n_options")
+        }
+        flags = (
+            (str(s.meta.get("index")), None if s.failed else s.scores.get("accuracy") == 1.0) for s in members
+        )
+        score = circular_accuracy(flags, copies)
+        if score.circular_accuracy is not None:
+            table.setdefault(row, {})[lang] = {
+                "n": float(score.n_questions),
+                "circular_accuracy": score.circular_accuracy,
+            }
+    if table:
+        result.extra.setdefault("breakdowns", {})[name] = {
+            "rows": name.split(" ")[0],
+            "cols": "language",
+            "metrics": ["circular_accuracy"],
+            "table": table,
+            "n_missing": sum(rows(s) is None for s in scored),
+        }

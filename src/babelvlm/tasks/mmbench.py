@@ -221,19 +221,21 @@ class TsvMcqTask(Task):
             from babelvlm.tasks.mmmb_pairs import add_pair_accuracy
 
             result = add_pair_accuracy(result, scored, headline=not rotated)
-        add_category_tables(result, scored)
+        add_category_tables(result, scored, self.circular or rotated)
         return add_gap_to_english(result)
 
 
-def add_category_tables(result: TaskResult, scored: list[SampleScore]) -> None:
+def add_category_tables(result: TaskResult, scored: list[SampleScore], circular: bool) -> None:
     """Accuracy by ``category`` and by ``l2-category`` per language (Parrot Figure 4), on the unrotated
-    rows (a rotated copy repeats its question)."""
-    from babelvlm.tasks.breakdown import add_breakdown, attr_key, meta_key
+    rows (a rotated copy repeats its question); with circular scoring also circular accuracy by them."""
+    from babelvlm.tasks.breakdown import add_breakdown, add_circular_breakdown, attr_key, meta_key
 
     originals = [s for s in scored if not (s.meta.get("rotation") or _is_rotated(s.sample_id))]
     for name, column in (("category", "category"), ("l2-category", "l2_category")):
         axes = ((name, meta_key(column)), ("language", attr_key("lang")))
         add_breakdown(result, name, originals, axes, ("accuracy",))
+        if circular:
+            add_circular_breakdown(result, f"{name} (circular)", scored, meta_key(column))
 
 
 def _is_rotated(sample_id: str) -> bool:
