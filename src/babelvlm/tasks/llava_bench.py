@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from babelvlm.errors import ConfigError, DataError
 from babelvlm.metrics.judge import JudgeFn, JudgeItem, heron_relative_scores, judge_heron
-from babelvlm.schema import Sample, SampleScore, TaskResult
+from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import ROW_SUFFIXES, Row, guarded, image_ref, iter_rows
 from babelvlm.tasks.judge_protocol import JudgePool, JudgeSpec, add_repeat_summary, combine_repeats
@@ -103,7 +103,13 @@ class LlavaBenchTask(Task):
                     row.get("caption") or "",
                     row.require("category"),
                 )
-                return self._sample(fields, lang, row.images, judge, lambda m, f: row.error(f, m))
+                return self._sample(
+                    fields,
+                    lang,
+                    row.images,
+                    judge,
+                    lambda m, f: row.error(f, m, "use conv, detail or complex"),
+                )
 
             yield from reader.parse(from_tsv)
             return
@@ -117,7 +123,13 @@ class LlavaBenchTask(Task):
                 row.text("category") or "",
             )
             return [
-                self._sample(fields, lang, [image_ref(row, "image")], judge, lambda m, f: row.error(f, m, ""))
+                self._sample(
+                    fields,
+                    lang,
+                    [image_ref(row, "image")],
+                    judge,
+                    lambda m, f: row.error(f, m, "use conv, detail or complex"),
+                )
             ]
 
         yield from guarded(iter_rows(path), from_hub, options.skip_bad_rows)
@@ -126,9 +138,9 @@ class LlavaBenchTask(Task):
         self,
         fields: tuple[str, str, str, str, str],
         lang: str,
-        images: list[Any],
+        images: list[ImageRef],
         judge: dict[str, Any],
-        error: Any,
+        error: Callable[[str, str], DataError],
     ) -> Sample:
         index, question, answer, caption, raw_category = fields
         category = _category(raw_category)
