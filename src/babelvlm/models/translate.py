@@ -10,7 +10,9 @@ a gap is the language or the content.
 Both kinds of call go through the run store (``babelvlm.models.aux_cache``: the engine makes its store
 active while it sends requests), so a killed run resumes without translating or asking again what was
 done. The store belongs to the engine's thread: with ``--concurrency`` above 1 or ``--executor ray`` the
-inner calls are sent uncached (the final answers are still stored and never re-sent). Options: ``back`` (true|false, default false), ``pivot`` (default ``en``), ``translator.<key>`` and
+inner calls are sent uncached (the final answers are still stored and never re-sent).
+
+Options: ``back`` (true|false, default false), ``pivot`` (default ``en``), ``translator.<key>`` and
 ``model.<key>`` (passed to the two backends). A failed translation fails the request, never a guess.
 """
 
