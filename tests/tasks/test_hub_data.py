@@ -103,6 +103,11 @@ def _ai2d_items(lang: str) -> list[Row]:
     return [{**r, "hint": None, "category": None, "l2-category": None} for r in mcq_rows(lang, 8, False)]
 
 
+def _scienceqa_items(lang: str) -> list[Row]:
+    """ScienceQA items have a category but no l2-category (neither copy carries one)."""
+    return [{**r, "l2-category": None} for r in mcq_rows(lang, 8, False)]
+
+
 # task, TSV file name per language, TSV header, TSV rows, parquet path per language, layout, languages
 Case = tuple[str, str, tuple[str, ...], Callable[[str], list[Row]], str, Callable[..., Any], tuple[str, ...]]
 CASES: dict[str, Case] = {
@@ -110,7 +115,7 @@ CASES: dict[str, Case] = {
                 mmbench_layout, ("en", "zh")),
     "mmmb": ("mmmb", "mmmb_{l}.tsv", MCQ_HEADER, _mcq(8, False), "mmmb_{l}/test-00000-of-00001.parquet",
              mmmb_layout, ("en", "pt")),
-    "scienceqa": ("pixmo_scienceqa", "ScienceQA_TEST_{l}.tsv", MCQ_HEADER, _mcq(8, False),
+    "scienceqa": ("pixmo_scienceqa", "ScienceQA_TEST_{l}.tsv", MCQ_HEADER, _scienceqa_items,
                   "ScienceQA-IMG/test-00000-of-00001.parquet", scienceqa_layout, ("en",)),
     "ai2d": ("pixmo_ai2d", "AI2D_TEST_{l}.tsv", MCQ_HEADER, _ai2d_items,
              "data/test-00000-of-00001.parquet", ai2d_layout, ("en",)),

@@ -147,6 +147,7 @@ def test_alignment5_patterns_and_prompts(dataset: tuple[Path, Path]) -> None:
     en_es = by_id["es:1:es_template1_section:en-es"]
     assert en_es.prompt == "Focus on Mona Lisa and explain the Historia. Answer in Spanish."
     assert en_es.lang == "en" and en_es.output_lang == "es" and en_es.references == [GOLD["es"]]
+    assert {s.max_new_tokens for s in samples} == {1024}  # the paper's limit (Appendix A.1) by default
     assert by_id["es:1:es_template1_section:es-en"].prompt.endswith(
         "y explora la Historia. Responde en inglés."
     )

@@ -203,7 +203,8 @@ def _execute(
             store.record(batch, outputs)
             progress.finished(sum(o.ok for o in outputs), sum(not o.ok for o in outputs))
 
-        executor.run(_batched(requests(), max(1, model.batch_size), store), sink)
+        with active_store(store):  # composite backends (translate:) keep their inner calls in the store
+            executor.run(_batched(requests(), max(1, model.batch_size), store), sink)
 
 
 def _score(plan: _TaskPlan, store: RunStore, seed: int) -> tuple[list[SampleScore], TaskResult]:

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import regex
 from rapidfuzz.distance import LCSseq
@@ -97,13 +96,22 @@ def semantic_similarity(prediction: str, references: Sequence[str], lang: str = 
 
 
 def bertscore(
-    prediction: str, references: Sequence[str], lang: str = "en", *, model_dir: str | None = None
+    prediction: str,
+    references: Sequence[str],
+    lang: str = "en",
+    *,
+    model_dir: str | None = None,
+    layer: int | None = None,
+    baseline: str | None = None,
 ) -> float:
-    """BERTScore F1 x 100 (Zhang et al. 2020) with a user-supplied local encoder directory only.
+    """BERTScore F1 x 100 (Zhang et al. 2020; ``babelvlm.metrics.bertscore``) with a user-supplied local
+    encoder directory only, idf off, rescaled only with a ``baseline`` file.
 
-    Nothing is downloaded: without ``model_dir`` (``-M bertscore_model=DIR``) this raises ConfigError
+    Nothing is downloaded: without ``model_dir`` (``-T bertscore_model=DIR``) this raises ConfigError
     and the report lists BERTScore as skipped.
     """
+    from babelvlm.metrics.bertscore import load_scorer
+
     get_language(lang)
     if not model_dir or not Path(model_dir).is_dir():
         raise ConfigError(
@@ -111,15 +119,4 @@ def bertscore(
             "(fix: pass model_dir=/path/to/encoder, e.g. a downloaded xlm-roberta-large; "
             "semantic_similarity works offline without one)"
         )
-    try:
-        from bert_score import BERTScorer
-    except ImportError as exc:
-        raise MissingDependencyError("bert-score", "bertscore", "bertscore") from exc
-    scorer = _bertscorer(model_dir, BERTScorer)
-    _, _, f1 = scorer.score([prediction] * len(references), list(references))
-    return float(f1.max()) * 100
-
-
-@lru_cache(maxsize=2)
-def _bertscorer(model_dir: str, factory: Any) -> Any:
-    return factory(model_type=model_dir, num_layers=None, lang=None)
+    return load_scorer(model_dir, layer, baseline).score(prediction, references).f1 * 100

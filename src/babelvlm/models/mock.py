@@ -95,6 +95,10 @@ def _number(options: dict[str, str], name: str, default: float) -> float:
 
 def create(target: str, options: dict[str, str]) -> MockModel:
     """Factory for ``mock:<mode>`` with ``-M`` options (see the module docstring)."""
+    if target == "sequence":  # replies in turn, e.g. a judge scripted per run (babelvlm.models.mock_sequence)
+        from babelvlm.models.mock_sequence import create_sequence
+
+        return create_sequence(options)
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown mock option(s) {', '.join(unknown)} (known: {', '.join(_OPTIONS)})")

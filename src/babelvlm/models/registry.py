@@ -1,7 +1,7 @@
 """Model names -> backends, resolved lazily so optional dependencies load only when used.
 
 Names: ``demo``, ``mock:<mode>``, ``hf:<dir>``, ``llamacpp:<file.gguf>``, ``openai:<base_url>#<model>``,
-``ocr+llamacpp:<file.gguf>``; options come as ``-M key=value`` pairs.
+``ocr+llamacpp:<file.gguf>``, ``translate:<translator>+<model>``; options come as ``-M key=value`` pairs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _PROVIDERS: dict[str, tuple[str, str]] = {
     "llamacpp": ("babelvlm.models.llamacpp", "create"),
     "ocr+llamacpp": ("babelvlm.models.pipeline", "create"),
     "demo": ("babelvlm.models.pipeline", "create_demo"),
+    "translate": ("babelvlm.models.translate", "create"),
 }
 
 PROVIDER_HELP: dict[str, str] = {
@@ -30,6 +31,8 @@ PROVIDER_HELP: dict[str, str] = {
     "openai": "openai:<base_url>#<model> any OpenAI-compatible server (vLLM, SGLang, llama.cpp server)",
     "llamacpp": "llamacpp:<file.gguf> GGUF via llama-cpp-python (-M mmproj=<file> for images)",
     "ocr+llamacpp": "ocr+llamacpp:<file.gguf> OCR lines + question -> GGUF LLM",
+    "translate": "translate:<translator>+<model> translate-test baseline: prompt -> English -> model "
+    "(-M back=true: answer translated back)",
 }
 
 

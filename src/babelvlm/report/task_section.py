@@ -10,6 +10,7 @@ from babelvlm.analysis.gaps import gap_tables
 from babelvlm.report import figures
 from babelvlm.report.breakdowns import axis_section, breakdown_section, worst_section
 from babelvlm.report.page import esc, figure, fmt, slug, table
+from babelvlm.report.protocol_section import protocol_section
 from babelvlm.report.rundata import AXIS_NAMES, failure_reasons
 from babelvlm.schema import SampleScore, TaskResult
 
@@ -184,6 +185,7 @@ def task_section(name: str, result: TaskResult, samples: list[SampleScore]) -> s
     rows, cols = axis_title(axes[0]), axis_title(axes[1] if len(axes) > 1 else "")
     parts = [f'<section class="task" id="task-{slug(name)}"><h2>{esc(name)}</h2>']
     parts.append(table(["metric", "value"], sorted(result.scores.items())))
+    parts.append(protocol_section(name, result))  # pairs, judge runs, per-category tables, skipped metrics
     lang_metrics = sorted({m for vals in result.by_language.values() for m in vals})
     if lang_metrics:
         lang_rows = [

@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from babelvlm.errors import ConfigError
-from babelvlm.metrics.judge import HERON_CATEGORIES, JudgeItem
-from babelvlm.models.model_judge import ModelJudge
+from babelvlm.metrics.judge import HERON_CATEGORIES, JudgeFn, JudgeItem
 from babelvlm.schema import Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
+from babelvlm.tasks.judge_protocol import JudgePool, JudgeSpec, add_repeat_summary, combine_repeats, run_means
 
 PAPER = "LLM-jp-3 VILA: Japanese multimodal resources and benchmarks"
 DEFAULT_REFERENCE_MODEL = "gpt-4-0125-preview"
@@ -41,7 +41,7 @@ class JapaneseTask(Task):
 
     def __init__(self, kind: str, info: TaskInfo) -> None:
         self.kind, self.info = kind, info
-        self._judges: dict[str, ModelJudge] = {}
+        self._judges = JudgePool()
 
     def load(self, options: LoadOptions) -> Iterator[Sample]:
         """Stream the rows; one sample per question (per QA for JA-VG-VQA-500)."""
@@ -49,7 +49,8 @@ class JapaneseTask(Task):
             raise ConfigError(f"{self.name} needs --data (the public parquet/JSON file or folder)")
         if options.langs is not None and "ja" not in options.langs:
             return
-        judge = options.extra.get("judge") or None
+        spec = JudgeSpec.parse(options.extra)
+        judge = spec.meta() if spec is not None else {}
         reference_model = options.extra.get("reference_model", DEFAULT_REFERENCE_MODEL)
         builders = {"heron": self._heron, "wild": self._wild, "vgvqa": self._vgvqa}
         build = builders[self.kind]
@@ -64,7 +65,7 @@ class JapaneseTask(Task):
             images=[image_ref(row, "image")], max_new_tokens=64 if self.kind == "vgvqa" else 256, meta=meta,
         )  # fmt: skip
 
-    def _heron(self, row: Row, judge: str | None, reference_model: str) -> list[Sample]:
+    def _heron(self, row: Row, judge: dict[str, Any], reference_model: str) -> list[Sample]:
         question = _first_text(row, ("text", "input_text", "question"))
         category = (row.text("category") or "").lower()
         if category not in HERON_CATEGORIES:
@@ -82,15 +83,15 @@ class JapaneseTask(Task):
             answer = answer.get(reference_model, next(iter(answer.values())))
         if not isinstance(answer, str) or not answer.strip():
             raise row.error("answer", f"expected the reference answer text, got {answer!r}", "add the answer")
-        meta = {"category": category, "context": str(row.fields.get("context") or ""), "judge": judge}
+        meta = {"category": category, "context": str(row.fields.get("context") or ""), **judge}
         return [self._sample(str(row.text("question_id")), question, [answer], row, meta)]
 
-    def _wild(self, row: Row, judge: str | None, reference_model: str) -> list[Sample]:
+    def _wild(self, row: Row, judge: dict[str, Any], reference_model: str) -> list[Sample]:
         key = row.text("question_id", required=False) or str(row.number - 1)
         question, answer = row.text("question") or "", row.text("answer") or ""
-        return [self._sample(key, question, [answer], row, {"judge": judge})]
+        return [self._sample(key, question, [answer], row, dict(judge))]
 
-    def _vgvqa(self, row: Row, judge: str | None, reference_model: str) -> list[Sample]:
+    def _vgvqa(self, row: Row, judge: dict[str, Any], reference_model: str) -> list[Sample]:
         qas = row.fields.get("qas")
         if not isinstance(qas, list) or not qas:
             raise row.error(
@@ -106,7 +107,7 @@ class JapaneseTask(Task):
                 )
             samples.append(self._sample(
                 str(fields["qa_id"]), str(fields["question"]), [str(fields["answer"])], qa_row,
-                {"judge": judge, "image_id": row.fields.get("image_id")},
+                {**judge, "image_id": row.fields.get("image_id")},
             ))  # fmt: skip
         return samples
 
@@ -118,9 +119,10 @@ class JapaneseTask(Task):
         scores: dict[str, float | None] = {}
         if self.kind != "heron":
             scores["rouge_l"] = get_metric("rouge_l")(prediction, sample.references, lang="ja")
-        judge = sample.meta.get("judge")
-        if judge:
-            scores.update(self._judge_scores(str(judge), sample, prediction))
+        spec = JudgeSpec.from_meta(sample.meta)
+        if spec is not None:
+            per_run = [self._judge_scores(judge, sample, prediction) for judge in self._judges.judges(spec)]
+            scores.update(combine_repeats(per_run))
         return scores
 
     def prepare_scoring(self, samples: list[Sample], predictions: dict[str, str]) -> None:
@@ -128,13 +130,14 @@ class JapaneseTask(Task):
         cache), instead of one judge call per sample."""
         from babelvlm.metrics.judge import judge_heron, judge_table8
 
-        by_judge: dict[str, list[JudgeItem]] = {}
+        by_judge: dict[JudgeSpec, list[JudgeItem]] = {}
         for sample in samples:
-            if sample.meta.get("judge") and sample.id in predictions:
-                item = _judge_item(sample, predictions[sample.id])
-                by_judge.setdefault(str(sample.meta["judge"]), []).append(item)
-        for name, items in by_judge.items():
-            (judge_heron if self.kind == "heron" else judge_table8)(self._judge(name), items)
+            spec = JudgeSpec.from_meta(sample.meta)
+            if spec is not None and sample.id in predictions:
+                by_judge.setdefault(spec, []).append(_judge_item(sample, predictions[sample.id]))
+        for spec, items in by_judge.items():
+            for judge in self._judges.judges(spec):  # one batched call per run
+                (judge_heron if self.kind == "heron" else judge_table8)(judge, items)
 
     def evidence(self, sample: Sample, prediction: str) -> dict[str, str]:
         """The judge's own text (its rationale and verdict) when a judge scored this sample (cached)."""
@@ -147,10 +150,10 @@ class JapaneseTask(Task):
         verdict = (judge_heron if self.kind == "heron" else judge_table8)(judge, [item])[0]
         return {"judge rationale": verdict.raw} if verdict.raw else {}
 
-    def _judge_scores(self, name: str, sample: Sample, prediction: str) -> dict[str, float | None]:
+    def _judge_scores(self, judge: JudgeFn, sample: Sample, prediction: str) -> dict[str, float | None]:
         from babelvlm.metrics.judge import judge_heron, judge_table8
 
-        judge, item = self._judge(name), _judge_item(sample, prediction)
+        item = _judge_item(sample, prediction)
         if self.kind == "heron":
             verdict = judge_heron(judge, [item])[0]
             if not verdict.ok:
@@ -159,12 +162,9 @@ class JapaneseTask(Task):
         verdict = judge_table8(judge, [item])[0]
         return {"judge_score": verdict.score if verdict.ok else None}
 
-    def _judge(self, name: str) -> ModelJudge:
-        from babelvlm.models.aux_cache import load_aux_model
-
-        if name not in self._judges:  # answers kept in the run store: a resumed run does not re-judge
-            self._judges[name] = ModelJudge(load_aux_model(name))
-        return self._judges[name]
+    def _judge(self, name: str) -> JudgeFn:
+        """Run 0's judge of the model ``name`` (the loaded spec's, with its options)."""
+        return self._judges.first(name)
 
     # ------------------------------------------------------------------------------------ aggregate
     def aggregate(self, scored: list[SampleScore], n_samples: int) -> TaskResult:
@@ -191,20 +191,30 @@ class JapaneseTask(Task):
                 result.extra["heron"]["overall_undefined"] = (
                     f"no judgement for {', '.join(table['missing_categories'])}: the headline needs all 3"
                 )
+        spec = next(spec for s in ok if (spec := JudgeSpec.from_meta(s.meta)) is not None)
+        result.extra["judge"].update(temperature=0.0, seed=spec.seed, repeats=spec.repeats)
+        run_metric = _heron_run if self.kind == "heron" else run_means(("judge_score",))
+        add_repeat_summary(result, ok, spec.repeats, run_metric)
         return result
 
 
-def heron_relative(scored: list[SampleScore]) -> dict[str, Any]:
+def _heron_run(scored: list[SampleScore], run: int) -> dict[str, float | None]:
+    """Heron-Bench's headline from run ``run``'s judgements."""
+    return {"heron_relative": heron_relative(scored, f"@{run}")["overall"]}
+
+
+def heron_relative(scored: list[SampleScore], run: str = "") -> dict[str, Any]:
     """Per category 100 x mean(model) / mean(reference) judge scores and their mean (``overall``), via
-    ``metrics.judge.heron_relative_scores`` (failed judgements are dropped and counted)."""
+    ``metrics.judge.heron_relative_scores`` (failed judgements are dropped and counted); ``run`` = "@r"
+    reads one run's judgements."""
     from babelvlm.metrics.judge import Judgement, heron_relative_scores
 
     verdicts = [
         Judgement(
             s.sample_id,
-            s.scores.get("judge_model"),
-            None if s.scores.get("judge_model") is not None else "failed judgement",
-            category=str(s.meta.get("category", "")), reference_score=s.scores.get("judge_reference"),
+            s.scores.get(f"judge_model{run}"),
+            None if s.scores.get(f"judge_model{run}") is not None else "failed judgement",
+            category=str(s.meta.get("category", "")), reference_score=s.scores.get(f"judge_reference{run}"),
         )
         for s in scored
     ]  # fmt: skip

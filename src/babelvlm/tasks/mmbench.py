@@ -10,13 +10,16 @@ allowed, empty = absent), ``answer`` (a letter), optional ``hint``, ``category``
 
 MMBench circular evaluation: the TSVs hold the rotated copies (index = g + k * 10^6, options rotated, each
 row with its own answer letter); a question g counts as right only if every row of its group is right.
-MMMB is scored as plain multiple choice; ``-T circular=true`` adds the rotated copies (built here when the
-file has none) and scores it circularly. An answer no option can be extracted from is wrong and counted
-(``extracted`` = 0), never replaced by a guess.
+MMMB is scored per row (``accuracy``, as VLMEvalKit does) and by the paper's Yes/No pairs
+(``pair_accuracy``, the headline whenever rows pair: see ``babelvlm.tasks.mmmb_pairs``);
+``-T circular=true`` adds the rotated copies (built here when the file has none) and scores it circularly.
+Both report accuracy by ``category`` and ``l2-category`` per language in ``extra['breakdowns']``. An answer
+no option can be extracted from is wrong and counted (``extracted`` = 0), never replaced by a guess.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from string import ascii_uppercase
@@ -80,8 +83,20 @@ def mcq_sample(row: TsvRow, task: str, lang: str, id_prefix: str = "") -> Sample
             "hint": row.get("hint"),
             "category": row.get("category"),
             "l2_category": row.get("l2-category"),
+            "image": image_identity(row),
+            "answer_text": options[answer],
         },
     )
+
+
+def image_identity(row: TsvRow) -> str | None:
+    """What makes two rows show the same image (MMMB's Yes/No pairs): a digest of the image's base64
+    text or its path (rows that refer to another row's image get that row's bytes, hence its digest)."""
+    if not row.images:
+        return None
+    ref = row.images[0]
+    raw = ref.b64 if ref.b64 is not None else ref.path
+    return None if raw is None else hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
 def group_of(index: str) -> str:
@@ -212,7 +227,25 @@ class TsvMcqTask(Task):
         rotated = any(s.meta.get("rotation") or _is_rotated(s.sample_id) for s in scored)
         if self.circular or rotated:
             result = circular_result(result, scored)
+        if not self.circular:  # MMMB: the paper's Yes/No pairs, headline unless circular was asked
+            from babelvlm.tasks.mmmb_pairs import add_pair_accuracy
+
+            result = add_pair_accuracy(result, scored, headline=not rotated)
+        add_category_tables(result, scored, self.circular or rotated)
         return add_gap_to_english(result)
+
+
+def add_category_tables(result: TaskResult, scored: list[SampleScore], circular: bool) -> None:
+    """Accuracy by ``category`` and by ``l2-category`` per language (Parrot Figure 4), on the unrotated
+    rows (a rotated copy repeats its question); with circular scoring also circular accuracy by them."""
+    from babelvlm.tasks.breakdown import add_breakdown, add_circular_breakdown, attr_key, meta_key
+
+    originals = [s for s in scored if not (s.meta.get("rotation") or _is_rotated(s.sample_id))]
+    for name, column in (("category", "category"), ("l2-category", "l2_category")):
+        axes = ((name, meta_key(column)), ("language", attr_key("lang")))
+        add_breakdown(result, name, originals, axes, ("accuracy",))
+        if circular:
+            add_circular_breakdown(result, f"{name} (circular)", scored, meta_key(column))
 
 
 def _is_rotated(sample_id: str) -> bool:
@@ -243,7 +276,7 @@ TASKS: list[Task] = [
             paper="Parrot: Multilingual Visual Instruction Tuning",
             languages=_MMBENCH_LANGS,
             formats=("VLMEvalKit TSV per language: mmmb_<lang>.tsv (mmmb_cn.tsv = zh)",),
-            metrics=("accuracy", "circular_accuracy", "extracted"),
+            metrics=("pair_accuracy", "accuracy", "circular_accuracy", "extracted"),
             primary_metric="accuracy",
         ),
         prefixes=("mmmb",),

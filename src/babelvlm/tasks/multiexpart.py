@@ -20,8 +20,9 @@ patterns and are used verbatim. The reference is always the row's ``gold`` and `
 article in language L). Images are URLs mapped to local files by ``--images DIR`` (see
 ``babelvlm.tasks.image_cache``); missing images are listed in one error.
 
-Other options: ``-T max_new_tokens=512``, ``-T semantic=true`` (adds ``semantic_similarity``, needs
-babelvlm[semantic]).
+Other options: ``-T max_new_tokens=1024`` (the default: the paper's generation limit, Appendix A.1),
+``-T semantic=true`` (adds ``semantic_similarity``, needs babelvlm[semantic]), ``-T bertscore_model=DIR``
+(adds ``bertscore`` from a local encoder; otherwise reported as skipped: ``tasks.multiexpart_bertscore``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
 from babelvlm.tasks.datafiles import Row, guarded, iter_rows
 from babelvlm.tasks.image_cache import ImageCache, MissingImagesError
+from babelvlm.tasks.multiexpart_bertscore import bertscore_options, bertscore_scores, describe_bertscore
 from babelvlm.tasks.multiexpart_prompts import (
     LEVELS,
     TemplateId,
@@ -52,6 +54,9 @@ log = logging.getLogger(__name__)
 
 PATTERNS = ("en-en", "en-L", "L-en", "L-L")
 COOCCURRENCE_WINDOWS: tuple[int | str, ...] = (0, 1, 2, "inf")
+PAPER_MAX_NEW_TOKENS = 1024
+"""MultiExpArt generates at most 1024 new tokens (its Appendix A.1)."""
+
 METRIC_KEYS = (
     "entity_coverage_exact",
     "entity_coverage_partial",
@@ -135,7 +140,7 @@ class MultiExpArtTask(Task):
             raise ConfigError(f"{self.name} needs --data (the MultiExpArt JSON/JSONL/parquet file or folder)")
         patterns = parse_patterns(options.extra.get("patterns"))
         langs = [lang for lang in self.setting.langs if options.langs is None or lang in options.langs]
-        max_new_tokens = int(options.extra.get("max_new_tokens", "512"))
+        max_new_tokens = int(options.extra.get("max_new_tokens", str(PAPER_MAX_NEW_TOKENS)))
         cache = ImageCache(options.images)
         kept, missing = self._census(options.data, set(langs), cache)
         if missing and not options.skip_bad_rows:  # only with --images: scoring needs no images
@@ -144,6 +149,7 @@ class MultiExpArtTask(Task):
             log.warning("%d MultiExpArt images are missing; their rows are skipped", len(missing))
         builder = _RowBuilder(self, patterns, set(langs), kept, cache)
         builder.max_new_tokens, builder.semantic = max_new_tokens, _flag(options, "semantic")
+        builder.bertscore = bertscore_options(options.extra)
         samples = guarded(iter_rows(options.data), builder.build, options.skip_bad_rows)
         if options.limit is None:
             yield from samples
@@ -197,6 +203,7 @@ class MultiExpArtTask(Task):
 
             similarity = get_metric("semantic_similarity")(prediction, sample.references, lang=ref_lang)
             scores["semantic_similarity"] = defined(similarity)
+        scores.update(bertscore_scores(sample, prediction, ref_lang))
         return scores
 
     # ------------------------------------------------------------------------------------ aggregate
@@ -223,6 +230,7 @@ class MultiExpArtTask(Task):
         )
         if not base:
             result.extra["deltas_note"] = "no en-en samples were scored, so no deltas against en-en"
+        describe_bertscore(result, scored)
         return result
 
 
@@ -238,7 +246,8 @@ class _RowBuilder:
         cache: ImageCache,
     ) -> None:
         self.task, self.patterns, self.langs, self.kept, self.cache = task, patterns, langs, kept, cache
-        self.max_new_tokens, self.semantic = 512, False
+        self.max_new_tokens, self.semantic = PAPER_MAX_NEW_TOKENS, False
+        self.bertscore: dict[str, Any] | None = None
         self.seen: dict[str, int] = defaultdict(int)
         self.known = set(template_languages())
 
@@ -362,6 +371,7 @@ class _RowBuilder:
             "en_title": en_title,
             "entities": entities,
             "semantic": self.semantic,
+            "bertscore": self.bertscore,
         }
         return {"key": key, "gold": row.text("gold"), "image": image, "meta": meta}
 

@@ -13,6 +13,10 @@ _TASK_MODULES: tuple[str, ...] = (
     "babelvlm.tasks.multiexpart",
     "babelvlm.tasks.xtvqa",
     "babelvlm.tasks.mmbench",
+    "babelvlm.tasks.llava_bench",
+    "babelvlm.tasks.mmstar",
+    "babelvlm.tasks.seedbench",
+    "babelvlm.tasks.realworldqa",
     "babelvlm.tasks.japanese",
     "babelvlm.tasks.pixmo",
 )

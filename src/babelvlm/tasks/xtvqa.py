@@ -10,7 +10,8 @@ Data, XT-VQA JSONL (also ``.json`` list or ``.parquet``), one line per question:
 - ``dataset``: textvqa | docvqa | chartqa | ocrvqa | xpaperqa (scored with vqa_accuracy, anls,
   relaxed_accuracy, exact_match, token_f1 respectively; SPEC 2).
 - ``image``: a path, relative to the JSONL file (or to ``--images`` when given).
-- ``question_<lang>``: the same question in each language (en zh fr; en zh for XPaperQA).
+- ``question_<lang>``: the same question in each language the file provides (any registry language; the
+  paper uses en zh fr, en zh for XPaperQA, and 8 languages for the MI analysis).
 - ``answers``: one answer set, in ``source_lang`` (the language of the text in the image).
 - ``answer_type`` (optional): yes-no | extractive | abstractive (chooses the answer-format instruction).
 
@@ -18,17 +19,21 @@ Or the original datasets' question files plus a translations file (``-T translat
 ``babelvlm.tasks.xtvqa_sources``); the format is detected, or given as ``-T format=textvqa``.
 
 One sample per (question, question language): the matrix is question language x image-text language.
-Prompts ask for the answer in L_src (``-T answer_language=source``, the default; ``none`` leaves it
-out). ``-T translator=<model name>`` translates cross-lingual answers to L_src before scoring (the
-paper's protocol); results state which was used. ``extra["gap_table"]`` holds the absolute and relative
-drop (src - tgt, (src - tgt) / src) per dataset and overall.
+With ``--limit N`` the default (``-T sample=random``) is the papers' protocol: a random subset of whole
+questions seeded by ``--seed`` (every language version of each, at most N samples); ``-T sample=first``
+takes the first questions round-robin over languages instead. Prompts ask for the answer in L_src
+(``-T answer_language=source``, the default; ``none`` leaves it out). ``-T translator=<model name>``
+translates cross-lingual answers to L_src before scoring (the paper's protocol); results state which
+was used. ``extra["gap_table"]`` holds the absolute and relative drop (src - tgt, (src - tgt) / src) per
+dataset and overall.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,6 +44,7 @@ from babelvlm.langs import language_name
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Request, Sample, SampleScore, TaskResult
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.breakdown import add_breakdown, breakdown, meta_key
 from babelvlm.tasks.datafiles import Row, guarded, image_ref, iter_rows
 from babelvlm.tasks.multiexpart_prompts import answer_in
 from babelvlm.tasks.xtvqa_sources import FORMATS, detect_format, original_rows
@@ -50,8 +56,8 @@ DATASET_METRICS = {
     "ocrvqa": "exact_match",
     "xpaperqa": "token_f1",
 }
-DATASET_LANGS = {"xpaperqa": ("en", "zh")}
 DEFAULT_LANGS = ("en", "zh", "fr")
+XPAPERQA_LANGS = ("en", "zh")
 _TYPES = {"yes-no": "yes_no", "yes_no": "yes_no", "yesno": "yes_no", "abstractive": "brief"}
 
 
@@ -75,8 +81,16 @@ def build_prompt(
         )
     prompt = f"{question.strip()}\n{instruction}"
     if ask_source and question_lang != source_lang:
-        prompt += ("" if question_lang in ("ja", "zh") else " ") + answer_in(question_lang, source_lang)
+        prompt += ("" if question_lang in ("ja", "zh") else " ") + _answer_in(question_lang, source_lang)
     return prompt
+
+
+def _answer_in(question_lang: str, source_lang: str) -> str:
+    """ "Answer in <L_src>." in the question language: XT-VQA's own sentences for the languages outside
+    MultiExpArt's table (pt ar tr ko), else that table's."""
+    extra: dict[str, dict[str, str]] = json.loads(json.dumps(_instructions().get("answer_in", {})))
+    sentence = extra.get(question_lang, {}).get(source_lang)
+    return sentence if sentence is not None else answer_in(question_lang, source_lang)
 
 
 class XTVQATask(Task):
@@ -105,6 +119,8 @@ class XTVQATask(Task):
         samples = guarded(rows, lambda row: self._build(row, options, opts), options.skip_bad_rows)
         if options.limit is None:
             yield from samples
+        elif opts.sample == "random":  # the paper's protocol: a seeded random subset of questions
+            yield from random_questions(samples, options.limit, options.seed)
         else:
             yield from limit_evenly(samples, options.limit, key="lang")
 
@@ -130,13 +146,8 @@ class XTVQATask(Task):
         answer_type = row.text("answer_type", required=False) or "extractive"
         image = image_ref(row, "image", options.images)
         key = row.text("id")
-        langs = [
-            q
-            for q in DATASET_LANGS.get(dataset, DEFAULT_LANGS)
-            if options.langs is None or q in options.langs
-        ]
         samples = []
-        for q in langs:
+        for q in question_languages(row, dataset, opts, options.langs):
             question = row.text(f"question_{q}") or ""
             samples.append(Sample(
                 id=f"{dataset}:{key}:{q}", task=self.name, lang=q, image_lang=source, references=answers,
@@ -197,7 +208,68 @@ class XTVQATask(Task):
         result.extra["gap_table"] = gap_table(ok)
         result.extra["answer_translation"] = ",".join(sorted(translators)) or "none"
         result.extra["answer_language_prompt"] = "source" if any(s.output_lang for s in ok) else "none"
+        add_question_type_table(result, [s for s in ok if s.meta.get("dataset") == "xpaperqa"])
         return result
+
+
+def question_languages(row: Row, dataset: str, opts: _Options, wanted: list[str] | None) -> list[str]:
+    """The registry languages the file gives ``question_<lang>`` in: those of its first row, which every
+    row must have too (the same question in every language; XPaperQA rows only need en and zh, its two
+    paper languages), among ``--langs`` when given. A missing one is a DataError naming row and field."""
+    from babelvlm.langs import LANGUAGES
+
+    provided = [q for q in LANGUAGES if row.text(f"question_{q}", required=False)]
+    if not provided:
+        raise row.error("question_<lang>", "no question in any language", 'add e.g. "question_en"')
+    if opts.languages is None:
+        if len(provided) < 2 and wanted is None:  # XT-VQA is cross-lingual: one language is a mistake
+            lacking = next(q for q in DEFAULT_LANGS if q not in provided)
+            fix = "add question_<lang> fields or -T translations=PATH, or pick --langs"
+            raise row.error(f"question_{lacking}", "is missing: the row has a question in one language", fix)
+        opts.languages = tuple(provided)
+    needed = [q for q in opts.languages if dataset != "xpaperqa" or q in XPAPERQA_LANGS]
+    missing = [q for q in needed if q not in provided and (wanted is None or q in wanted)]
+    if missing:
+        raise row.error(f"question_{missing[0]}", "is missing (the file's first row has it)",
+                        "give every row the same question languages")  # fmt: skip
+    return [q for q in provided if wanted is None or q in wanted]
+
+
+def question_of(sample: Sample) -> str:
+    """The question a sample asks in one language: its id without the language (``dataset:id``)."""
+    return sample.id.rsplit(":", 1)[0]
+
+
+def random_questions(samples: Iterable[Sample], limit: int, seed: int) -> list[Sample]:
+    """A seeded random subset of whole questions (every language version of each), at most ``limit``
+    samples (at least one question), in file order: e.g. ``--limit 800`` on 8 languages = 100 questions,
+    as the XT-VQA paper's 100 random ChartQA examples in 8 languages."""
+    items = list(samples)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(items):
+        groups[question_of(s)].append(i)
+    order = sorted(groups)
+    random.Random(seed).shuffle(order)
+    kept: list[int] = []
+    for name in order:
+        if kept and len(kept) + len(groups[name]) > limit:
+            break
+        kept.extend(groups[name])
+    return [items[i] for i in sorted(kept)]
+
+
+def _paper_and_question(s: SampleScore) -> str | None:
+    return None if s.image_lang is None else f"{s.image_lang} paper / {s.lang} question"
+
+
+def add_question_type_table(result: TaskResult, xpaperqa: list[SampleScore]) -> None:
+    """XPaperQA score by question type (yes-no / extractive / abstractive, and ``overall``) x paper language
+    x question language, the layout of the XT-VQA paper's Table 3 (``extra['breakdowns']['xpaperqa']``)."""
+    axes = (("question type", meta_key("answer_type")), ("paper / question language", _paper_and_question))
+    add_breakdown(result, "xpaperqa", xpaperqa, axes, ("score",))
+    table = result.extra.get("breakdowns", {}).get("xpaperqa", {}).get("table")
+    if table is not None:
+        table.update(breakdown(xpaperqa, lambda s: "overall", _paper_and_question, ("score",))["table"])
 
 
 def _drop(src: float, tgt: float) -> dict[str, float | None]:
@@ -268,6 +340,10 @@ class _Options:
             ask_source,
             translator,
         )
+        self.languages: tuple[str, ...] | None = None
+        """The question languages of the file (its first row's), set while loading."""
+        self.sample = "random"
+        """How ``--limit`` picks: ``random`` (seeded by ``--seed``, whole questions) or ``first``."""
 
     @classmethod
     def parse(cls, options: LoadOptions) -> _Options:
@@ -275,16 +351,21 @@ class _Options:
         fmt = extra.get("format") or None
         if fmt not in (None, "jsonl", *FORMATS):
             raise ConfigError(f"unknown XT-VQA format '{fmt}' (fix: -T format=jsonl|{'|'.join(FORMATS)})")
+        sample = extra.get("sample", "random")
+        if sample not in ("random", "first"):
+            raise ConfigError(f"-T sample must be 'random' or 'first', got '{sample}'")
         answer_language = extra.get("answer_language", "source")
         if answer_language not in ("source", "none"):
             raise ConfigError(f"-T answer_language must be 'source' or 'none', got '{answer_language}'")
         translations = Path(extra["translations"]) if extra.get("translations") else None
-        return cls(
+        parsed = cls(
             None if fmt == "jsonl" else fmt,
             translations,
             answer_language == "source",
             extra.get("translator"),
         )
+        parsed.sample = sample
+        return parsed
 
 
 TASKS: list[Task] = [XTVQATask()]
