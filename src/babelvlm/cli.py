@@ -206,6 +206,15 @@ def _add_analysis() -> None:
 _add_analysis()
 
 
+def _add_build() -> None:
+    from babelvlm.builders.cli import app as build_app
+
+    app.add_typer(build_app, name="build")
+
+
+_add_build()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
