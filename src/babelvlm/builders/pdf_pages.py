@@ -55,7 +55,7 @@ def render_pages(path: Path, dpi: int = 110, ocr: OcrReader | None = None) -> It
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise PdfError(f"cannot open PDF ({exc}; encrypted or broken)") from None
+        raise PdfError(f"broken or encrypted ({exc})") from None
     try:
         for index in range(len(document)):
             page = document[index]
@@ -75,6 +75,6 @@ def render_pages(path: Path, dpi: int = 110, ocr: OcrReader | None = None) -> It
                     continue
             yield Page(path.stem, index + 1, png, text, source)
     except pdfium.PdfiumError as exc:
-        raise PdfError(f"cannot render PDF ({exc})") from None
+        raise PdfError(f"cannot be rendered ({exc})") from None
     finally:
         document.close()

@@ -9,6 +9,7 @@ abstractive, in the paper's language), ``GenerateQA`` asks the generator (throug
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,8 @@ from babelvlm.builders.qa_json import parse_qa_text
 from babelvlm.builders.steps import IN, KEPT, Drop, Expand, Reader, Step
 from babelvlm.text.langid import detect_language
 from babelvlm.text.tokenize import has_cjk
+
+log = logging.getLogger(__name__)
 
 QA_TYPES = ("yes-no", "extractive", "abstractive")
 
@@ -88,8 +91,9 @@ class PdfPages(Reader):
         try:
             for page in render_pages(Path(path), self.dpi, ocr):
                 yield Drop(_reason(page)) if isinstance(page, str) else _page_document(page)
-        except PdfError as exc:
-            yield Drop(f"unreadable PDF: {exc}")
+        except PdfError as exc:  # the reason stays one stats key; the file and the detail go to the log
+            log.warning("%s: unreadable PDF: %s", path, exc)
+            yield Drop("unreadable PDF (broken or encrypted)")
 
 
 def _reason(text: str) -> str:
