@@ -215,6 +215,15 @@ def _add_build() -> None:
 _add_build()
 
 
+def _add_translate() -> None:
+    from babelvlm.builders.translate_cli import register
+
+    register(app)
+
+
+_add_translate()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -156,7 +156,8 @@ def _write_language(
         json.dumps({**asdict(c), **provenance, "flagged": bool(c.flags)}, ensure_ascii=False) for c in checked
     )
     write_lines_atomic(out / f"provenance_{lang}.jsonl", lines)
-    review = [c for c in checked if c.flags or config.review_all]
+    distinct = {c.source: c for c in reversed(checked)}  # one review row per distinct text (its first item)
+    review = [c for c in checked if distinct[c.source] is c and (c.flags or config.review_all)]
     write_review(out / f"review_{lang}.csv", lang, review)
     reasons = Counter(
         f.split(":")[0].split(" ")[0] if f[0].isalpha() else f for c in checked for f in c.flags
@@ -166,6 +167,7 @@ def _write_language(
         "file": path.name,
         "texts": len(checked),
         "flagged": sum(1 for c in checked if c.flags),
+        "flagged_texts": len({c.source for c in checked if c.flags}),
         "flags": dict(sorted(reasons.items())),
         "mean_theta": sum(thetas) / len(thetas) if thetas else None,
         "review_rows": len(review),
