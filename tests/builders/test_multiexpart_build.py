@@ -1,0 +1,56 @@
+"""``babelvlm build multiexpart`` on small dumps written here (en, fr, ja): an article without image, sections
+on the Appendix F lists, links as entities; the output equals the expected JSON and the task loads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+from wiki_dumps import write_dumps
+
+from babelvlm.builders.wiki_article import commons_url, parse_article
+from babelvlm.cli import app
+from babelvlm.tasks.base import LoadOptions
+from babelvlm.tasks.registry import get_task
+
+EXPECTED = Path(__file__).resolve().parents[1] / "data" / "multiexpart_build_expected.json"
+
+
+def _build(dumps: list[Path], out: Path) -> None:
+    args = ["build", "multiexpart", *(x for d in dumps for x in ("--input", str(d))), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_multiexpart_from_dumps_equals_expected_and_loads(tmp_path: Path) -> None:
+    dumps, out = write_dumps(tmp_path / "dumps"), tmp_path / "out"
+    _build(dumps, out)
+    rows = json.loads((out / "multiexpart_full.json").read_text())
+    assert rows == json.loads(EXPECTED.read_text())
+    stats = json.loads((out / "stats.json").read_text())
+    steps = {s["name"]: s for s in stats["steps"]}
+    assert steps["wiki_pages"]["dropped"] == {
+        "not an article (namespace)": 1,
+        "not an artwork article": 2,
+        "redirect": 1,
+    }
+    assert steps["sections"]["dropped"] == {"no image": 1}
+    assert stats["settings"] == {"multiexpart_align10": 0, "multiexpart_align5": 0, "multiexpart_full": 28}
+    assert json.loads((out / "multiexpart_align5.json").read_text()) == []
+    samples = list(get_task("multiexpart_full").load(LoadOptions(data=out / "multiexpart_full.json")))
+    assert {s.meta["pattern"] for s in samples} == {"en-en", "en-L", "L-en", "L-L"}
+    en_l = next(s for s in samples if s.meta["pattern"] == "en-L" and s.meta["article_lang"] == "fr")
+    assert en_l.prompt == "Focus on Mona Lisa and explain the Abstract. Answer in French."
+    first = (out / "multiexpart_full.json").read_text()
+    _build(dumps, out)  # a re-run resumes: finished shards are kept, the output is the same
+    assert (out / "multiexpart_full.json").read_text() == first
+
+
+def test_parse_article_excludes_listed_sections_with_their_children() -> None:
+    text = "Lead with [[A]] and [[B|b]].\n== See also ==\n[[C]]\n=== Deeper ===\n[[D]]\n"
+    text += "== Style ==\n[[A]] again [[A]]."
+    image, sections, excluded = parse_article(text, "en")
+    assert image is None and excluded == 1
+    assert [(s.path, s.entities) for s in sections] == [(("Abstract",), ["A", "b"]), (("Style",), ["A", "A"])]
+    assert commons_url("Mona Lisa.jpg") == "https://upload.wikimedia.org/wikipedia/commons/6/6a/Mona_Lisa.jpg"
