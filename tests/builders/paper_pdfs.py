@@ -31,12 +31,24 @@ def write_pdf(path: Path, pages: list[str]) -> Path:
     return path
 
 
+def write_encrypted_pdf(path: Path) -> Path:
+    """A PDF that needs a password to open."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, "A locked paper about retrieval.")
+    pdf.set_encryption(owner_password="owner", user_password="user")
+    pdf.output(str(path))
+    return path
+
+
 def make_papers(folder: Path) -> Path:
-    """Two papers (English with a blank second page, Chinese), a broken PDF and a text file."""
+    """Two papers (English with a blank second page, Chinese), a broken and an encrypted PDF, a text file."""
     folder.mkdir(parents=True, exist_ok=True)
     write_pdf(folder / "alignnet_en.pdf", [EN_TEXT, ""])
     write_pdf(folder / "alignnet_zh.pdf", [ZH_TEXT])
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a PDF body\n")
+    write_encrypted_pdf(folder / "locked.pdf")
     (folder / "notes.txt").write_text("not a paper")
     return folder
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -44,10 +45,10 @@ def encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_encoder(tmp_path_factory.mktemp("encoder"), texts)
 
 
-def _translate(data: Path, rules: Path, out: Path, encoder: Path) -> dict[str, object]:
+def _translate(data: Path, rules: Path, out: Path, encoder: Path, *extra: str) -> dict[str, object]:
     result = runner.invoke(app, ["translate", "--task", "mmbench", "--data", str(data), "--to", "fr",
                                  "--translator", "mock:script", "-M", f"file={rules}", "--out", str(out),
-                                 "--encoder", f"hf:{encoder}"])  # fmt: skip
+                                 "--encoder", f"hf:{encoder}", *extra])  # fmt: skip
     assert result.exit_code == 0, result.output
     stats: dict[str, object] = json.loads((out / "stats.json").read_text())
     return stats
@@ -141,3 +142,27 @@ def test_default_packaged_encoder_scores_identity_one_and_paraphrase_lower() -> 
     )
     assert theta(same[0], same[1]) == pytest.approx(1.0, abs=1e-5)
     assert theta(same[0], other[0]) < 0.9  # type: ignore[operator]
+
+
+def _attempts(out: Path) -> dict[str, int]:
+    with sqlite3.connect(out / "store.sqlite") as db:
+        return dict(db.execute("SELECT key, attempts FROM requests").fetchall())
+
+
+def _done(out: Path) -> set[str]:
+    with sqlite3.connect(out / "store.sqlite") as db:
+        return {row[0] for row in db.execute("SELECT key FROM outputs")}
+
+
+def test_rerun_resumes_sending_only_what_failed(tmp_path: Path, encoder_dir: Path) -> None:
+    data, out = _mmbench(tmp_path), tmp_path / "out"
+    rules = _rules(tmp_path / "fr.json", FR, {v: k for k, v in FR.items()})
+    flaky = ("-M", "fail_rate=0.3", "-M", "seed=3")  # failures depend on (key, attempt): a retry may pass
+    first_stats = _translate(data, rules, out, encoder_dir, *flaky)
+    first = _attempts(out)
+    failed = {k for k, n in first.items() if n == 1} - _done(out)
+    assert failed and first_stats["dropped_items"]["translation failed"] > 0  # type: ignore[index]
+    _translate(data, rules, out, encoder_dir, *flaky)
+    again = _attempts(out)
+    resent = {k for k in first if again[k] != first[k]}
+    assert resent == failed  # answered prompts are never sent again
