@@ -84,8 +84,7 @@ class ReanswerCheck(DocumentFilter):
             m = d.metadata
             prompt = reanswer_prompt(m["answer_type"], m["lang"], m["content"], m["question"])
             asks.append(Ask(self.name, d.id, prompt, max_new_tokens=512))
-        with self.model.open() as model:
-            outputs = model.ask(asks)
+        outputs = self.model.open().ask(asks)
         verdicts: list[str | None] = []
         for doc, output in zip(docs, outputs, strict=True):
             if not output.ok or output.text is None:
@@ -148,8 +147,7 @@ class TranslateQuestions(DocumentFilter):
         jobs = [(d, t) for d in docs for t in self.langs if t != d.metadata["lang"]]
         asks = [Ask(self.name, d.id, translation_prompt(d.metadata["question"], d.metadata["lang"], t))
                 for d, t in jobs]  # fmt: skip
-        with self.model.open() as model:
-            outputs = model.ask(asks)
+        outputs = self.model.open().ask(asks)
         failed = set()
         for (doc, lang), output in zip(jobs, outputs, strict=True):
             if output.ok and output.text and output.text.strip():

@@ -8,8 +8,10 @@ abstractive, in the paper's language), ``GenerateQA`` asks the generator (throug
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,16 +59,24 @@ def reanswer_prompt(qa_type: str, lang: str, content: str, question: str) -> str
     return template.replace("{{content}}", content).replace("{{question}}", question)
 
 
+_OPEN: dict[tuple[ModelRef, int], StoredModel] = {}
+
+
 @dataclass(frozen=True)
 class ModelRef:
-    """A picklable reference to a generator whose answers live in ``store`` (loaded on first use)."""
+    """A picklable reference to a generator whose answers live in ``store``: loaded on first use, once per
+    process (the steps that generate, re-answer and translate share it), closed when the process exits."""
 
     name: str
     options: tuple[tuple[str, str], ...]
     store: str
 
     def open(self) -> StoredModel:
-        return StoredModel(self.name, dict(self.options), Path(self.store))
+        key = (self, os.getpid())  # a forked worker opens its own model and SQLite connection
+        if key not in _OPEN:
+            _OPEN[key] = StoredModel(self.name, dict(self.options), Path(self.store))
+            atexit.register(_OPEN[key].close)
+        return _OPEN[key]
 
 
 def paper_language(text: str, langs: tuple[str, ...]) -> str | None:
@@ -151,18 +161,16 @@ class GenerateQA(Step):
         self.model, self.batch_size, self.max_new_tokens = model, batch_size, max_new_tokens
 
     def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
-        with self.model.open() as model:
-            for batch in batched(data, self.batch_size):
-                asks = [Ask(self.name, d.id, d.text, max_new_tokens=self.max_new_tokens) for d in batch]
-                for doc, output in zip(batch, model.ask(asks), strict=True):
-                    self.count(IN)
-                    if output.ok and output.text is not None:
-                        self.count(KEPT)
-                        yield Document(
-                            output.text, doc.id, doc.media, {**doc.metadata, "generator": model.name}
-                        )
-                    else:
-                        self.drop("generation failed", doc)
+        model = self.model.open()
+        for batch in batched(data, self.batch_size):
+            asks = [Ask(self.name, d.id, d.text, max_new_tokens=self.max_new_tokens) for d in batch]
+            for doc, output in zip(batch, model.ask(asks), strict=True):
+                self.count(IN)
+                if output.ok and output.text is not None:
+                    self.count(KEPT)
+                    yield Document(output.text, doc.id, doc.media, {**doc.metadata, "generator": model.name})
+                else:
+                    self.drop("generation failed", doc)
 
 
 class ParseQA(Step):
