@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from babelvlm.builders.builder_data import builder_data
 from babelvlm.langs import language_name
 
 
-@lru_cache(maxsize=1)
 def _prompts() -> dict[str, Any]:
-    text = resources.files("babelvlm.builders").joinpath("data/translate_prompts.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return builder_data("translate_prompts.json")
 
 
 def translation_prompt(text: str, source: str, target: str) -> str:

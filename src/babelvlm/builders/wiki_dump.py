@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from babelvlm.builders.builder_data import builder_data
 from babelvlm.errors import DataError
 from babelvlm.langs import LANGUAGES
 
@@ -30,12 +28,9 @@ _FILE_LANG = re.compile(r"^([a-z]{2,3})wiki")
 _LANGLINK = re.compile(r"\[\[\s*([a-z]{2,3})\s*:\s*([^\]|\n]+?)\s*\]\]")
 
 
-@lru_cache(maxsize=1)
 def wiki_config() -> dict[str, Any]:
     """The per-language lists of ``data/wiki_artworks.json`` (Appendix F exclusions, infoboxes, ...)."""
-    text = resources.files("babelvlm.builders").joinpath("data/wiki_artworks.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return builder_data("wiki_artworks.json")
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,17 @@ abstractive, in the paper's language), ``GenerateQA`` asks the generator (throug
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
 from datatrove.data import Document, Media
 
+from babelvlm.builders.builder_data import builder_data
 from babelvlm.builders.generation import Ask, StoredModel
 from babelvlm.builders.pdf_pages import Page, PdfError, default_ocr, render_pages
 from babelvlm.builders.qa_json import parse_qa_text
@@ -34,12 +32,9 @@ log = logging.getLogger(__name__)
 QA_TYPES = ("yes-no", "extractive", "abstractive")
 
 
-@lru_cache(maxsize=1)
 def prompts() -> dict[str, Any]:
     """The appendix prompts (``data/xpaperqa_prompts.json``)."""
-    text = resources.files("babelvlm.builders").joinpath("data/xpaperqa_prompts.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return builder_data("xpaperqa_prompts.json")
 
 
 def prompt_languages() -> tuple[str, ...]:
