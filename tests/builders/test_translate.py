@@ -126,7 +126,11 @@ def test_failed_translation_drops_the_whole_circular_group(tmp_path: Path, encod
     with (tmp_path / "out" / "MMBench_DEV_fr.tsv").open(newline="") as handle:
         indices = [r["index"] for r in csv.DictReader(handle, delimiter="\t")]
     assert indices == ["0", "1000000", "2000000", "3000000"]
-    assert stats["dropped_items"] == {"translation failed": 4}
+    steps = {row["name"]: row for row in stats["steps"]}  # type: ignore[attr-defined]
+    assert steps["translate"]["dropped"] == {"translation failed": 1} and steps["write"]["in"] == 8
+    assert steps["write"]["dropped"] == {
+        "a translation failed (the item, or its circular group, is left out of every language)": 4
+    }
 
 
 @pytest.mark.slow
@@ -161,7 +165,7 @@ def test_rerun_resumes_sending_only_what_failed(tmp_path: Path, encoder_dir: Pat
     first_stats = _translate(data, rules, out, encoder_dir, *flaky)
     first = _attempts(out)
     failed = {k for k, n in first.items() if n == 1} - _done(out)
-    assert failed and first_stats["dropped_items"]["translation failed"] > 0  # type: ignore[index]
+    assert failed and first_stats["steps"][0]["dropped"]["translation failed"] > 0  # type: ignore[index]
     _translate(data, rules, out, encoder_dir, *flaky)
     again = _attempts(out)
     resent = {k for k in first if again[k] != first[k]}

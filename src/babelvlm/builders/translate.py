@@ -104,15 +104,38 @@ def run_translate(config: TranslateConfig) -> dict[str, Any]:
     drop = _drop_set(fmt, units, failed)
     encoder = load_encoder(config.encoder)
     stats: dict[str, Any] = {"source": str(config.data), "source_lang": src, "units": len(units),
-                             "texts": len(texts), "languages": {}}  # fmt: skip
+                             "texts": len(texts), "steps": _steps(units, forward, backs, drop),
+                             "languages": {}}  # fmt: skip
     for lang in config.to:
         checked = _check_language(config, units, forward, backs, src, lang, drop, encoder)
         translations = {(c.item, c.field): c.translation for c in checked}
         path = fmt.write(lang, translations, out, drop)
         stats["languages"][lang] = _write_language(config, out, lang, checked, path, drop)
-    stats["dropped_items"] = {"translation failed": len({u.item for u in units if u.item in drop})}
     write_text_atomic(out / "stats.json", json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
     return stats
+
+
+def _row(name: str, unit: str, total: int, kept: int, reason: str) -> dict[str, Any]:
+    dropped = {reason: total - kept} if total > kept else {}
+    return {"name": name, "unit": unit, "in": total, "kept": kept, "dropped": dropped}
+
+
+def _steps(
+    units: list[Unit],
+    forward: dict[tuple[str, str, str], str | None],
+    backs: dict[tuple[str, str], str | None],
+    drop: set[str],
+) -> list[dict[str, Any]]:
+    """The ``stats.json`` rows of the builders' shape (per step: in, kept, dropped by reason)."""
+    items = {u.item for u in units}
+    return [
+        _row("translate", "texts", len(forward), sum(v is not None for v in forward.values()),
+             "translation failed"),
+        _row("back_translate", "translations", len(backs), sum(v is not None for v in backs.values()),
+             "back-translation failed (kept, flagged for review)"),
+        _row("write", "items", len(items), len(items - drop),
+             "a translation failed (the item, or its circular group, is left out of every language)"),
+    ]  # fmt: skip
 
 
 def _back_translate(

@@ -48,7 +48,7 @@ def translate_command(
         for lang, row in stats["languages"].items():
             typer.echo(f"{lang}: {out / row['file']}  texts={row['texts']} flagged={row['flagged']} "
                        f"mean theta={row['mean_theta']}  review: {out / f'review_{lang}.csv'}")  # fmt: skip
-        dropped = stats["dropped_items"]["translation failed"]
+        dropped = sum(stats["steps"][-1]["dropped"].values())
         if dropped:
             typer.secho(f"{dropped} items left out (translation failed; re-run to retry)", fg="red", err=True)
 
