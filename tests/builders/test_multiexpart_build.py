@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 from wiki_dumps import write_dumps
 
+from babelvlm.builders.multiexpart_split import english_splits, indicators
 from babelvlm.builders.wiki_article import commons_url, parse_article
 from babelvlm.cli import app
 from babelvlm.tasks.base import LoadOptions
@@ -54,3 +55,18 @@ def test_parse_article_excludes_listed_sections_with_their_children() -> None:
     assert image is None and excluded == 1
     assert [(s.path, s.entities) for s in sections] == [(("Abstract",), ["A", "b"]), (("Style",), ["A", "A"])]
     assert commons_url("Mona Lisa.jpg") == "https://upload.wikimedia.org/wikipedia/commons/6/6a/Mona_Lisa.jpg"
+
+
+def test_english_split_is_2_2_6_with_equal_mean_rank_and_aligned_in_test() -> None:
+    names = ("links", "references", "language_versions", "length")
+    scores = {f"A{i:02d}": {name: 100 - i for name in names} for i in range(21)}
+    splits = english_splits(scores, aligned=["A05"])
+    assert splits["A05"] == "test"
+    rest = [t for t in sorted(scores) if t != "A05"]  # ranked in this order
+    counts = {name: sum(splits[t] == name for t in rest) for name in ("test", "valid", "train")}
+    assert counts == {"test": 4, "valid": 4, "train": 12}
+    mean = {name: sum(i for i, t in enumerate(rest) if splits[t] == name) / counts[name] for name in counts}
+    assert mean["test"] == mean["valid"] == mean["train"] == 9.5
+    assert indicators("x [[A]] [[fr:B]] <ref>r</ref> [[C|c]]") == {
+        "links": 2, "references": 1, "language_versions": 2, "length": 37,
+    }  # fmt: skip

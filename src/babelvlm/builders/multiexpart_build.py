@@ -9,8 +9,8 @@ section 4, Appendix F; SPEC 1) for the full, alignment-10 and alignment-5 settin
 3. Assembly: one row per (article, section path, template 1-4) with the language's template, written as
    ``multiexpart_full.json`` (every article), ``multiexpart_align10.json`` and ``multiexpart_align5.json``
    (artworks present in all 10 / en es fr it ja, with the English article's image).
-Not reproduced: the paper's manual check that aligned images show the same artwork, and its English
-train/valid/test split by six popularity indicators (page views and edits are not in the dumps).
+Rows carry ``split`` (``multiexpart_split``: English train/valid/test 2:2:6 by popularity, everything else
+test). Not reproduced: the paper's manual check that aligned images show the same artwork.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import IO, Any, ClassVar
 from datatrove.data import Document
 
 from babelvlm.atomic import write_text_atomic
+from babelvlm.builders.multiexpart_split import english_splits, indicators
 from babelvlm.builders.run import RunOptions, run_pipeline
 from babelvlm.builders.steps import IN, KEPT, Drop, Reader, Step, Transform
 from babelvlm.builders.wiki_article import commons_url, parse_article
@@ -83,6 +84,7 @@ class ArticleSections(Transform):
         if not sections:
             return Drop("no informative section")
         meta = {**doc.metadata, "image_url": commons_url(image), "excluded_sections": excluded}
+        meta["indicators"] = indicators(doc.text)
         meta["sections"] = [
             {"path": list(s.path), "text": s.text, "entities": s.entities, "lead": s.lead} for s in sections
         ]
@@ -119,7 +121,9 @@ def _articles(out: Path) -> Iterator[dict[str, Any]]:
             yield from (json.loads(line) for line in handle if line.strip())
 
 
-def article_rows(article: dict[str, Any], text_id: int, en_image_url: str) -> Iterator[dict[str, Any]]:
+def article_rows(
+    article: dict[str, Any], text_id: int, en_image_url: str, split: str
+) -> Iterator[dict[str, Any]]:
     """The Appendix K rows of one article: every section path x templates 1-4, in the article's language."""
     lang, title = article["lang"], article["title"]
     for section in article["sections"]:
@@ -134,6 +138,7 @@ def article_rows(article: dict[str, Any], text_id: int, en_image_url: str) -> It
                 "en_image_url": en_image_url, "template": f"{lang}_template{number}_{level}",
                 "prompt": render(lang, number, level, {**slots, "title": title}),
                 "gold": section["text"], "gold_entity": section["entities"], **slots, **english,
+                "split": split,
             }  # fmt: skip
 
 
@@ -160,11 +165,15 @@ def assemble(out: Path) -> dict[str, int]:
     """Write the three settings' JSON files from the parts; returns the row count of each."""
     langs_of: dict[str, set[str]] = defaultdict(set)
     en_images: dict[str, str] = {}
-    for article in _articles(out):  # first pass: titles and languages only
+    en_indicators: dict[str, dict[str, int]] = {}
+    for article in _articles(out):  # first pass: titles, languages and English indicators only
         langs_of[article["en_title"]].add(article["lang"])
         if article["lang"] == "en":
             en_images[article["en_title"]] = article["image_url"]
+            en_indicators[article["en_title"]] = article["indicators"]
     text_ids = {title: i for i, title in enumerate(sorted(langs_of), start=1)}
+    aligned = {t for t, langs in langs_of.items() for s in SETTINGS if s.aligned and set(s.langs) <= langs}
+    splits = english_splits(en_indicators, aligned)
     writers = {s.task: _JsonListWriter(out / f"{s.task}.json") for s in SETTINGS}
     for article in _articles(out):
         title = article["en_title"]
@@ -174,7 +183,8 @@ def assemble(out: Path) -> dict[str, int]:
             ):
                 continue
             image = en_images.get(title, article["image_url"])
-            for row in article_rows(article, text_ids[title], image):
+            split = splits.get(title, "test") if article["lang"] == "en" and not setting.aligned else "test"
+            for row in article_rows(article, text_ids[title], image, split):
                 writers[setting.task].add(row)
     counts = {}
     for task, writer in writers.items():

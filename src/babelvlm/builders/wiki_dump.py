@@ -25,7 +25,7 @@ from babelvlm.langs import LANGUAGES
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _FILE_LANG = re.compile(r"^([a-z]{2,3})wiki")
-_LANGLINK = re.compile(r"\[\[\s*([a-z]{2,3})\s*:\s*([^\]|\n]+?)\s*\]\]")
+LANGLINK = re.compile(r"\[\[\s*([a-z]{2,3})\s*:\s*([^\]|\n]+?)\s*\]\]")
 
 
 def wiki_config() -> dict[str, Any]:
@@ -134,14 +134,14 @@ def build_index(paths: list[Path], langs: set[str]) -> AlignmentIndex:
         for page in iter_pages(path):
             if page.ns == 0 and not page.redirect and infobox.search(page.text):
                 index.artworks.add(page.title)
-                for lang, title in _LANGLINK.findall(page.text):
+                for lang, title in LANGLINK.findall(page.text):
                     if lang in langs and lang != "en":
                         index.aligned[f"{lang}\t{title}"] = page.title
     for path in (p for p in paths if p not in english):
         for page in iter_pages(path):
             if page.ns != 0 or page.redirect:
                 continue
-            for lang, title in _LANGLINK.findall(page.text):
+            for lang, title in LANGLINK.findall(page.text):
                 if lang == "en" and title in index.artworks:
                     index.aligned.setdefault(f"{page.lang}\t{page.title}", title)
     return index
