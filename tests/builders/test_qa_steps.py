@@ -63,3 +63,36 @@ def test_appendix_prompts_fill_content_and_question() -> None:
             assert prompt.endswith("PAGE TEXT") and "{{" not in prompt
             again = reanswer_prompt(kind, lang, "PAGE TEXT", "THE QUESTION")
             assert again.endswith("THE QUESTION") and "PAGE TEXT" in again
+
+
+def test_judge_mode_asks_the_consistency_prompt(tmp_path: Path) -> None:
+    from datatrove.data import Document
+
+    from babelvlm.builders.xpaperqa_filters import ReanswerCheck, judge_reason
+    from babelvlm.builders.xpaperqa_steps import ModelRef, consistency_prompt
+
+    assert consistency_prompt("en", "{A} {B}").endswith("as follows:{A} {B}")
+    assert judge_reason("consistent") is None and judge_reason("不一致") == "inconsistent: the judge says so"
+    assert judge_reason("maybe") == "consistency judge answer is unclear" and judge_reason(None) is not None
+
+    def reply(question: str, answer: str, field: str, score: int) -> str:
+        return json.dumps({"question": question, "answer": answer, field: score})
+
+    rules = [
+        {"contains": ["My questions are as follows: Q1"], "reply": reply("Q1", "b", "confidence", 8)},
+        {"contains": ["My questions are as follows: Q2"], "reply": reply("Q2", "c", "confidence", 8)},
+        {
+            "contains": ["basically consistent", '"answer": "b"'],
+            "reply": reply("Q1", "consistent", "score", 9),
+        },
+        {
+            "contains": ["basically consistent", '"answer": "c"'],
+            "reply": reply("Q2", "inconsistent", "score", 2),
+        },
+    ]
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    model = ModelRef("mock:script", (("file", str(tmp_path / "rules.json")),), str(tmp_path / "store.sqlite"))
+    meta = {"answer_type": "abstractive", "lang": "en", "content": "page", "answer": "a", "confidence": 9}
+    docs = [Document("", f"d{i}", metadata={**meta, "question": f"Q{i}"}) for i in (1, 2, 3)]
+    verdicts = ReanswerCheck(model, judge=True).check_batch(docs)
+    assert verdicts == [None, "inconsistent: the judge says so", "re-answer failed"]

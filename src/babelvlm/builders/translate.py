@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from babelvlm.atomic import write_lines_atomic, write_text_atomic
-from babelvlm.builders.backtranslation import load_encoder, theta_scores
+from babelvlm.builders.backtranslation import TokenEncoder, load_encoder, theta_scores
 from babelvlm.builders.generation import Ask, StoredModel
 from babelvlm.builders.review_csv import write_review
 from babelvlm.builders.translate_formats import BenchmarkFile, TsvFile, Unit, XtvqaFile
@@ -156,7 +156,7 @@ def _check_language(
     src: str,
     lang: str,
     drop: set[str],
-    encoder: Any,
+    encoder: TokenEncoder,
 ) -> list[CheckedText]:
     checked = []
     for u in units:

@@ -42,7 +42,7 @@ def chrf(hypothesis: str, reference: str) -> float:
     return float(CHRF().sentence_score(hypothesis, [reference]).score)
 
 
-def language_flag(text: str, target: str, source: str) -> tuple[str | None, str | None]:
+def language_flag(text: str, target: str) -> tuple[str | None, str | None]:
     """(detected language, flag) for a translation meant to be in ``target``."""
     if len(text.split()) < LANGID_MIN_WORDS and target not in ("zh", "ja", "ko"):
         return None, None
@@ -66,7 +66,7 @@ def flag(
     same = normalize(checked.translation, lang_key) == normalize(checked.source, lang_key)
     if same and source_lang != target_lang and any(c.isalpha() for c in checked.source):
         checked.flags.append("unchanged: the translation is the source text")
-    checked.detected_lang, language = language_flag(checked.translation, target_lang, source_lang)
+    checked.detected_lang, language = language_flag(checked.translation, target_lang)
     if language:
         checked.flags.append(language)
     if checked.back_translation is None:

@@ -53,7 +53,7 @@ def _prefixed(title: str, prefixes: set[str]) -> bool:
     )
 
 
-def _image(code: Any, lang: str) -> str | None:
+def _image(code: Any) -> str | None:
     config = wiki_config()
     infoboxes = {n.lower().replace("_", " ") for names in config["infoboxes"].values() for n in names}
     params = set(config["image_params"])
@@ -101,7 +101,7 @@ def parse_article(text: str, lang: str) -> tuple[str | None, list[Section], int]
     excluded = {s.casefold() for s in config["excluded_sections"].get(lang, [])}
     prefixes = {p.lower() for p in config["file_prefixes"] + config["non_entity_prefixes"]}
     code = mwparserfromhell.parse(text)
-    image = _image(code, lang)
+    image = _image(code)
     path: list[str] = [config["lead_section"].get(lang, "Abstract")]
     skip_below: int | None = None
     sections, dropped = [], 0

@@ -41,6 +41,8 @@ class XPaperQAConfig:
     min_confidence: int = MIN_CONFIDENCE
     max_jaccard: float = MAX_JACCARD
     max_edit_distance: float = MAX_EDIT_DISTANCE
+    consistency: str = "edit"
+    """How re-answers are compared: ``edit`` (edit distance, eq. 3) or ``judge`` (the appendix's prompt)."""
     max_content_chars: int = 3000
     dpi: int = 110
     ocr: bool = True
@@ -69,7 +71,7 @@ def xpaperqa_steps(config: XPaperQAConfig) -> list[Step]:
         ParseQA(),
         ConfidenceFilter(config.min_confidence),
         NearDuplicateFilter(config.max_jaccard),
-        ReanswerCheck(model, config.max_edit_distance),
+        ReanswerCheck(model, config.max_edit_distance, judge=config.consistency == "judge"),
         BalanceYesNo(),
         TranslateQuestions(model, config.langs),
         XtvqaWriter(str(config.out), config.langs),
@@ -88,6 +90,8 @@ def merge_parts(out: Path) -> Path:
 
 def build_xpaperqa(config: XPaperQAConfig, options: RunOptions | None = None) -> dict[str, Any]:
     """Run (or resume) the builder; returns the stats written to ``OUT/stats.json``."""
+    if config.consistency not in ("edit", "judge"):
+        raise ConfigError(f"unknown consistency check '{config.consistency}' (fix: --consistency edit|judge)")
     unknown = [lang for lang in config.langs if lang not in ("en", "zh")]
     if unknown:
         raise ConfigError(f"XPaperQA has prompts in en and zh only, not {unknown} (fix: --langs en,zh)")

@@ -27,7 +27,7 @@ from babelvlm.builders.qa_filters import (
 from babelvlm.builders.qa_json import parse_qa_text
 from babelvlm.builders.steps import IN, KEPT, DocumentFilter, Step
 from babelvlm.builders.translation_prompt import translation_prompt
-from babelvlm.builders.xpaperqa_steps import ModelRef, reanswer_prompt
+from babelvlm.builders.xpaperqa_steps import ModelRef, consistency_prompt, reanswer_prompt
 from babelvlm.metrics.extract import extract_yes_no
 
 
@@ -66,14 +66,15 @@ class NearDuplicateFilter(DocumentFilter):
 
 class ReanswerCheck(DocumentFilter):
     """Ask the generator the question again with the page (the appendix's re-answer prompts) and keep the
-    pair only when both answers agree (eq. 3; ``qa_filters.consistency_reason``)."""
+    pair only when both answers agree: by edit distance (eq. 3; ``qa_filters.consistency_reason``), or with
+    ``judge`` by the appendix's consistency prompt (the LLM says consistent / inconsistent)."""
 
     name = "consistency"
     batch_size = 256
 
-    def __init__(self, model: ModelRef, max_distance: float = MAX_EDIT_DISTANCE) -> None:
+    def __init__(self, model: ModelRef, max_distance: float = MAX_EDIT_DISTANCE, judge: bool = False) -> None:
         super().__init__()
-        self.model, self.max_distance = model, max_distance
+        self.model, self.max_distance, self.judge = model, max_distance, judge
 
     def check(self, doc: Document) -> str | None:
         return self.check_batch([doc])[0]
@@ -84,23 +85,57 @@ class ReanswerCheck(DocumentFilter):
             m = d.metadata
             prompt = reanswer_prompt(m["answer_type"], m["lang"], m["content"], m["question"])
             asks.append(Ask(self.name, d.id, prompt, max_new_tokens=512))
-        outputs = self.model.open().ask(asks)
         verdicts: list[str | None] = []
-        for doc, output in zip(docs, outputs, strict=True):
-            if not output.ok or output.text is None:
+        second: list[tuple[int, str]] = []
+        for i, (doc, output) in enumerate(zip(docs, self.model.open().ask(asks), strict=True)):
+            parsed = parse_qa_text(output.text)[0] if output.ok and output.text is not None else []
+            if not output.ok:
                 verdicts.append("re-answer failed")
-                continue
-            parsed, _problems = parse_qa_text(output.text)
-            if not parsed:
+            elif not parsed:
                 verdicts.append("re-answer malformed")
-                continue
-            m = doc.metadata
-            verdicts.append(
-                consistency_reason(
-                    m["answer_type"], m["answer"], parsed[0].answer, m["lang"], self.max_distance
+            elif self.judge:
+                verdicts.append(None)
+                second.append((i, parsed[0].answer))
+            else:
+                m = doc.metadata
+                answer = parsed[0].answer
+                verdicts.append(
+                    consistency_reason(m["answer_type"], m["answer"], answer, m["lang"], self.max_distance)
                 )
-            )
+        if second:
+            self._judge(docs, second, verdicts)
         return verdicts
+
+    def _judge(
+        self, docs: Sequence[Document], second: list[tuple[int, str]], verdicts: list[str | None]
+    ) -> None:
+        """The consistency prompt for each (first answer, re-answer) pair; its verdict replaces ``None``."""
+        asks = []
+        for i, answer in second:
+            m = docs[i].metadata
+            pairs = " ".join(
+                json.dumps(
+                    {"question": m["question"], "answer": a, "confidence": m["confidence"]},
+                    ensure_ascii=False,
+                )
+                for a in (m["answer"], answer)
+            )
+            asks.append(
+                Ask("consistency_judge", docs[i].id, consistency_prompt(m["lang"], pairs), max_new_tokens=128)
+            )
+        for (i, _), output in zip(second, self.model.open().ask(asks), strict=True):
+            parsed = parse_qa_text(output.text or "", score_field="score")[0] if output.ok else []
+            verdicts[i] = judge_reason(parsed[0].answer if parsed else None)
+
+
+def judge_reason(verdict: str | None) -> str | None:
+    """None when the judge says the two answers are consistent, else the drop reason."""
+    if verdict is None:
+        return "consistency judge failed or malformed"
+    text = verdict.casefold()
+    if "inconsistent" in text or "不一致" in text:
+        return "inconsistent: the judge says so"
+    return None if ("consistent" in text or "一致" in text) else "consistency judge answer is unclear"
 
 
 class BalanceYesNo(Step):

@@ -54,6 +54,12 @@ def reanswer_prompt(qa_type: str, lang: str, content: str, question: str) -> str
     return template.replace("{{content}}", content).replace("{{question}}", question)
 
 
+def consistency_prompt(lang: str, pairs: str) -> str:
+    """The appendix's consistency-filter prompt with the two QA objects filled in."""
+    template: str = prompts()["consistency"][lang]
+    return template.replace("{{pairs}}", pairs)
+
+
 _OPEN: dict[tuple[ModelRef, int], StoredModel] = {}
 
 

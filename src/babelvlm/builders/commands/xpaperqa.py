@@ -29,6 +29,9 @@ def xpaperqa_command(
     min_confidence: Annotated[int, typer.Option(help="Keep QA with confidence >= this.")] = 7,
     max_jaccard: Annotated[float, typer.Option(help="Drop questions more similar than this.")] = 0.1,
     max_edit_distance: Annotated[float, typer.Option(help="Re-answer edit distance allowed.")] = 0.5,
+    consistency: Annotated[
+        str, typer.Option(help="Compare re-answers by 'edit' distance or LLM 'judge'.")
+    ] = "edit",
     ocr: Annotated[bool, typer.Option("--ocr/--no-ocr", help="OCR pages without a text layer.")] = True,
     tasks: Tasks = 1,
     workers: Workers = 1,
@@ -53,6 +56,7 @@ def xpaperqa_command(
             min_confidence=min_confidence,
             max_jaccard=max_jaccard,
             max_edit_distance=max_edit_distance,
+            consistency=consistency,
             ocr=ocr,
         )
         stats = build_xpaperqa(config, executor_options(tasks, workers, executor, ray_address, rejects))
