@@ -70,3 +70,27 @@ def test_english_split_is_2_2_6_with_equal_mean_rank_and_aligned_in_test() -> No
     assert indicators("x [[A]] [[fr:B]] <ref>r</ref> [[C|c]]") == {
         "links": 2, "references": 1, "language_versions": 2, "length": 37,
     }  # fmt: skip
+
+
+def test_html_dump_ndjson_aligns_by_wikidata_item(tmp_path: Path) -> None:
+    from wiki_dumps import JOCONDE, MONA_LISA
+
+    def record(lang: str, title: str, text: str, qid: str) -> str:
+        body = {"html": "<p/>", "wikitext": text}
+        item = {"name": title, "in_language": {"identifier": lang}, "namespace": {"identifier": 0}}
+        item.update(main_entity={"identifier": qid}, article_body=body)
+        return json.dumps(item, ensure_ascii=False)
+
+    en = tmp_path / "enwiki_namespace_0_0.ndjson"
+    en.write_text(record("en", "Mona Lisa", MONA_LISA.replace("[[fr:La Joconde]]", ""), "Q12418") + "\n")
+    fr = tmp_path / "frwiki_namespace_0_0.ndjson"
+    fr.write_text(
+        record("fr", "La Joconde", JOCONDE, "Q12418") + "\n" + record("fr", "Paris", "Ville.", "Q90") + "\n"
+    )
+    _build([en, fr], tmp_path / "out")
+    rows = json.loads((tmp_path / "out" / "multiexpart_full.json").read_text())
+    assert {(r["lang"], r["title"], r["en_title"]) for r in rows} == {
+        ("en", "Mona Lisa", "Mona Lisa"), ("fr", "La Joconde", "Mona Lisa"),
+    }  # fmt: skip
+    expected = [r for r in json.loads(EXPECTED.read_text()) if r["title"] in ("Mona Lisa", "La Joconde")]
+    assert rows == expected

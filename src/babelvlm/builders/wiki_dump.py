@@ -5,7 +5,8 @@ Pages are read one at a time with ``xml.etree.ElementTree.iterparse`` and cleare
 stays flat whatever the dump size. The index pass reads every dump once with cheap regular expressions:
 English artwork articles (an artwork infobox, ``data/wiki_artworks.json``) and their interlanguage links
 ``[[fr:La Joconde]]``, plus other-language pages that link back to one of them with ``[[en:Mona Lisa]]``.
-English dumps are read first, so only links to known artworks are kept in memory.
+HTML dumps (NDJSON, ``wiki_ndjson``) also align by their Wikidata item. English dumps are read first, so
+only links to known artworks are kept in memory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from babelvlm.builders.builder_data import builder_data
+from babelvlm.builders.wiki_ndjson import is_ndjson, iter_records, record_fields
 from babelvlm.errors import DataError
 from babelvlm.langs import LANGUAGES
 
@@ -42,6 +44,8 @@ class WikiPage:
     ns: int
     redirect: bool
     text: str
+    qid: str | None = None
+    """The Wikidata item (HTML dumps only): aligns articles across languages."""
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -85,7 +89,11 @@ def dump_language(path: Path, xml_lang: str | None = None) -> str:
 
 
 def iter_pages(path: Path) -> Iterator[WikiPage]:
-    """Every page of a dump, streamed; an XML error is a DataError naming the file and line."""
+    """Every page of a dump (XML, or the NDJSON of the HTML dumps), streamed; an XML error is a DataError
+    naming the file and line."""
+    if is_ndjson(path):
+        yield from _ndjson_pages(path)
+        return
     with _open(path) as handle:
         context = ET.iterparse(handle, events=("start", "end"))
         try:
@@ -99,6 +107,14 @@ def iter_pages(path: Path) -> Iterator[WikiPage]:
             raise DataError(f"broken XML ({exc})", file=str(path), fix="re-download the dump") from None
         except StopIteration:
             raise DataError("empty file", file=str(path), fix="give a MediaWiki XML dump") from None
+
+
+def _ndjson_pages(path: Path) -> Iterator[WikiPage]:
+    match = _FILE_LANG.match(path.name)
+    with _open(path) as handle:
+        for lang, record in iter_records(handle, path, match.group(1) if match else None):
+            title, ns, text, qid = record_fields(record)
+            yield WikiPage(lang, title, ns, False, text, qid)
 
 
 def artwork_infobox(lang: str) -> re.Pattern[str]:
@@ -130,10 +146,13 @@ def build_index(paths: list[Path], langs: set[str]) -> AlignmentIndex:
     index = AlignmentIndex()
     english = [p for p in paths if dump_language(p) == "en"]
     infobox = artwork_infobox("en")
+    by_item: dict[str, str] = {}  # Wikidata item -> English title (HTML dumps)
     for path in english:
         for page in iter_pages(path):
             if page.ns == 0 and not page.redirect and infobox.search(page.text):
                 index.artworks.add(page.title)
+                if page.qid:
+                    by_item[page.qid] = page.title
                 for lang, title in LANGLINK.findall(page.text):
                     if lang in langs and lang != "en":
                         index.aligned[f"{lang}\t{title}"] = page.title
@@ -141,6 +160,8 @@ def build_index(paths: list[Path], langs: set[str]) -> AlignmentIndex:
         for page in iter_pages(path):
             if page.ns != 0 or page.redirect:
                 continue
+            if page.qid in by_item:
+                index.aligned.setdefault(f"{page.lang}\t{page.title}", by_item[page.qid])
             for lang, title in LANGLINK.findall(page.text):
                 if lang == "en" and title in index.artworks:
                     index.aligned.setdefault(f"{page.lang}\t{page.title}", title)
