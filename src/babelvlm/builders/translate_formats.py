@@ -101,6 +101,9 @@ class TsvFile:
                     if (row["index"], column) in translations:
                         row[column] = translations[(row["index"], column)]
                 writer.writerow(row)
+            if writer is None:  # every row left out: still a TSV with the source's header
+                with self.path.open(encoding="utf-8", newline="") as source:
+                    handle.write(source.readline())
         tmp.replace(target)
         return target
 
