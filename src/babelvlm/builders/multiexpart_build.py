@@ -30,6 +30,7 @@ from babelvlm.builders.run import RunOptions, run_pipeline
 from babelvlm.builders.steps import IN, KEPT, Drop, Reader, Step, Transform
 from babelvlm.builders.wiki_article import commons_url, parse_article
 from babelvlm.builders.wiki_dump import AlignmentIndex, build_index, iter_pages
+from babelvlm.errors import ConfigError
 from babelvlm.tasks.multiexpart import SETTINGS
 from babelvlm.tasks.multiexpart_prompts import render
 
@@ -193,9 +194,25 @@ def assemble(out: Path) -> dict[str, int]:
     return counts
 
 
+def dump_files(inputs: list[Path]) -> list[Path]:
+    """The dump files given: files as they are, folders expanded to their ``*.xml*`` / ``*.ndjson*`` files."""
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if ".xml" in p.suffixes or ".ndjson" in p.suffixes))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ConfigError(f"--input {path} does not exist (fix: give dump files or a folder of them)")
+    if not files:
+        raise ConfigError("no dump file given (fix: --input enwiki-...-pages-articles.xml.bz2 ...)")
+    return files
+
+
 def build_multiexpart(dumps: list[Path], out: Path, options: RunOptions | None = None) -> dict[str, Any]:
     """Index, pipeline and assembly (see the module docstring); returns ``stats.json`` with the settings'
-    row counts under ``settings``."""
+    row counts under ``settings``. ``dumps`` may name folders of dumps."""
+    dumps = dump_files(dumps)
     out.mkdir(parents=True, exist_ok=True)
     langs = {lang for s in SETTINGS for lang in s.langs}
     index = build_index(dumps, langs)

@@ -21,7 +21,10 @@ from babelvlm.builders.cli import (
 
 @app.command("multiexpart")
 def multiexpart_command(
-    input: Annotated[list[Path], typer.Option("--input", help="MediaWiki XML dumps (xxwiki-*.xml[.bz2]).")],
+    input: Annotated[
+        list[Path],
+        typer.Option("--input", help="Dumps (xxwiki-*.xml[.bz2], HTML *.ndjson) or folders; repeat."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output folder (re-running resumes).")],
     tasks: Tasks = 1,
     workers: Workers = 1,
