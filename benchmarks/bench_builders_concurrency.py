@@ -9,7 +9,7 @@ the backend's concurrency) and their ratio (target: >= 15x), and the whole run's
 fixed work that concurrency does not change: PDF rendering, language ID, eq. 1 embeddings, files).
 
     .venv/bin/python benchmarks/bench_builders_concurrency.py [--texts1 12] [--texts32 600]
-        [--pages1 4] [--pages32 64]
+        [--pages1 4] [--pages32 200]
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--texts1", type=int, default=12)
     parser.add_argument("--texts32", type=int, default=600)
     parser.add_argument("--pages1", type=int, default=4)
-    parser.add_argument("--pages32", type=int, default=64)
+    parser.add_argument("--pages32", type=int, default=200)
     args = parser.parse_args()
     TIMER.install()
     proc, base_url = start_server(latency=0.05, fault_rate=0.0)
