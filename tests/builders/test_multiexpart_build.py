@@ -94,3 +94,12 @@ def test_html_dump_ndjson_aligns_by_wikidata_item(tmp_path: Path) -> None:
     }  # fmt: skip
     expected = [r for r in json.loads(EXPECTED.read_text()) if r["title"] in ("Mona Lisa", "La Joconde")]
     assert rows == expected
+
+
+def test_broken_dump_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "enwiki-bad-pages-articles.xml"
+    bad.write_text("<mediawiki><page><title>X</title>")
+    result = CliRunner().invoke(
+        app, ["build", "multiexpart", "--input", str(bad), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2 and "broken XML" in result.output and bad.name in result.output
