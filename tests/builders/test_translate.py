@@ -45,8 +45,10 @@ def encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_encoder(tmp_path_factory.mktemp("encoder"), texts)
 
 
-def _translate(data: Path, rules: Path, out: Path, encoder: Path, *extra: str) -> dict[str, object]:
-    result = runner.invoke(app, ["translate", "--task", "mmbench", "--data", str(data), "--to", "fr",
+def _translate(
+    data: Path, rules: Path, out: Path, encoder: Path, *extra: str, task: str = "mmbench"
+) -> dict[str, object]:
+    result = runner.invoke(app, ["translate", "--task", task, "--data", str(data), "--to", "fr",
                                  "--translator", "mock:script", "-M", f"file={rules}", "--out", str(out),
                                  "--encoder", f"hf:{encoder}", *extra])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -170,3 +172,23 @@ def test_rerun_resumes_sending_only_what_failed(tmp_path: Path, encoder_dir: Pat
     again = _attempts(out)
     resent = {k for k in first if again[k] != first[k]}
     assert resent == failed  # answered prompts are never sent again
+
+
+def test_mme_yes_no_labels_stay_and_pixmo_reads_the_french_file(tmp_path: Path, encoder_dir: Path) -> None:
+    from tsv_fixtures import YN_HEADER, png_b64
+
+    rows = [{"index": i, "image": png_b64(i), "question": f"{EN_TEXTS[i]} Please answer yes or no.",
+             "answer": "Yes" if i else "No", "category": "color"} for i in range(2)]  # fmt: skip
+    data = write_tsv(tmp_path / "src" / "MME_en.tsv", YN_HEADER, rows)
+    forward = {r["question"]: f"{FR[EN_TEXTS[r['index']]]} Répondez par oui ou par non." for r in rows}
+    rules = _rules(tmp_path / "mme.json", forward, {v: k for k, v in forward.items()})
+    _translate(data, rules, tmp_path / "out", encoder_dir, task="pixmo_mme")
+    with (tmp_path / "out" / "MME_fr.tsv").open(newline="") as handle:
+        written = list(csv.DictReader(handle, delimiter="\t"))
+    assert [r["answer"] for r in written] == ["No", "Yes"]
+    assert written[0]["question"].endswith("Répondez par oui ou par non.")
+    from babelvlm.tasks.base import LoadOptions
+    from babelvlm.tasks.registry import get_task
+
+    samples = list(get_task("pixmo_mme").load(LoadOptions(data=tmp_path / "out")))
+    assert [s.lang for s in samples] == ["fr", "fr"] and samples[0].references == ["No"]
