@@ -218,6 +218,24 @@ def _add_analysis() -> None:
 _add_analysis()
 
 
+def _add_build() -> None:
+    from babelvlm.builders.cli import app as build_app
+
+    app.add_typer(build_app, name="build")
+
+
+_add_build()
+
+
+def _add_translate() -> None:
+    from babelvlm.builders.translate_cli import register
+
+    register(app)
+
+
+_add_translate()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,21 @@ def test_unknown_provider() -> None:
     with pytest.raises(UnknownNameError, match="mock"):
         load_model("nosuch:thing")
     assert isinstance(create("echo", {}), MockModel)
+
+
+def test_script_mode_answers_by_the_first_matching_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps([{"contains": ["prompt", "1"], "reply": "one"}, {"contains": "prompt", "reply": "any"}])
+    )
+    model = load_model("mock:script", {"file": str(rules)})
+    outputs = model.generate([_req(0), _req(1), Request(key="k", task="t", sample_id="s", prompt="other")])
+    assert [o.text for o in outputs[:2]] == ["any", "one"]
+    assert outputs[2].error == "mock:script: no rule matches the prompt"
+    rules.write_text(json.dumps([{"contains": "prompt", "reply": "changed"}]))
+    assert load_model("mock:script", {"file": str(rules)}).fingerprint != model.fingerprint
+    with pytest.raises(ConfigError, match="needs its rules"):
+        load_model("mock:script")
+    rules.write_text("[{}]")
+    with pytest.raises(ConfigError, match="KeyError"):
+        load_model("mock:script", {"file": str(rules)})

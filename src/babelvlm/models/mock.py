@@ -1,8 +1,11 @@
 """``mock:<mode>``: a deterministic fake backend so every engine path runs without a model.
 
 Modes: ``echo`` returns the prompt, ``answer`` the request's first reference (a perfect model),
-``constant`` the text of ``-M text=...``. Options: ``delay`` (seconds per ``generate`` call),
-``fail_rate`` (share of requests that fail), ``seed``, ``batch_size``, ``max_concurrency``.
+``constant`` the text of ``-M text=...``, ``script`` the reply of the first rule of ``-M file=RULES.json``
+whose ``contains`` strings all occur in the prompt (a JSON list of ``{"contains": [...], "reply": "..."}``;
+no matching rule -> a failed Output), so a test can script a generator step by step. Options: ``delay``
+(seconds per ``generate`` call), ``fail_rate`` (share of requests that fail), ``seed``, ``batch_size``,
+``max_concurrency``.
 
 Failures are a pure function of (seed, request key, attempt), so a test can predict them and a re-run
 (attempt 2) can succeed where the first attempt failed.
@@ -11,14 +14,16 @@ Failures are a pure function of (seed, request key, attempt), so a test can pred
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from pathlib import Path
 
 from babelvlm.errors import ConfigError
 from babelvlm.models.base import ModelAPI
 from babelvlm.schema import Output, Request
 
-MODES = ("echo", "answer", "constant")
-_OPTIONS = ("text", "delay", "fail_rate", "seed", "batch_size", "max_concurrency")
+MODES = ("echo", "answer", "constant", "script")
+_OPTIONS = ("text", "file", "delay", "fail_rate", "seed", "batch_size", "max_concurrency")
 
 
 def injected_failure(seed: int, key: str, attempt: int, fail_rate: float) -> bool:
@@ -54,6 +59,7 @@ class MockModel(ModelAPI):
         self.batch_size, self.max_concurrency = batch_size, max_concurrency
         self.name = f"mock:{mode}"
         self.reads_references = mode == "answer"
+        self.rules: list[tuple[list[str], str]] = []
 
     @property
     def fingerprint(self) -> str:
@@ -67,6 +73,11 @@ class MockModel(ModelAPI):
             return Output(text=request.prompt)
         if self.mode == "constant":
             return Output(text=self.text)
+        if self.mode == "script":
+            for needles, reply in self.rules:
+                if all(n in request.prompt for n in needles):
+                    return Output(text=reply)
+            return Output(error="mock:script: no rule matches the prompt")
         if not request.references:
             return Output(error="mock:answer: the request has no reference answer")
         return Output(text=request.references[0])
@@ -93,6 +104,24 @@ def _number(options: dict[str, str], name: str, default: float) -> float:
         raise ConfigError(f"mock option {name}={raw!r} is not a number (fix: e.g. -M {name}=0.1)") from None
 
 
+def read_rules(path: str) -> list[tuple[list[str], str]]:
+    """The rules of ``mock:script`` from a JSON list of ``{"contains": [str, ...] | str, "reply": str}``."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+        rules = []
+        for rule in data:
+            needles = rule["contains"]
+            rules.append(
+                ([needles] if isinstance(needles, str) else [str(n) for n in needles], str(rule["reply"]))
+            )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"mock:script rules {path}: {type(exc).__name__}: {exc} "
+            '(fix: -M file=RULES.json with [{"contains": ["..."], "reply": "..."}, ...])'
+        ) from None
+    return rules
+
+
 def create(target: str, options: dict[str, str]) -> MockModel:
     """Factory for ``mock:<mode>`` with ``-M`` options (see the module docstring)."""
     if target == "sequence":  # replies in turn, e.g. a judge scripted per run (babelvlm.models.mock_sequence)
@@ -102,12 +131,20 @@ def create(target: str, options: dict[str, str]) -> MockModel:
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown mock option(s) {', '.join(unknown)} (known: {', '.join(_OPTIONS)})")
-    return MockModel(
-        target or "echo",
-        text=options.get("text", ""),
+    mode = target or "echo"
+    rules: list[tuple[list[str], str]] = []
+    if mode == "script":
+        if not options.get("file"):
+            raise ConfigError("mock:script needs its rules (fix: -M file=RULES.json)")
+        rules = read_rules(options["file"])
+    model = MockModel(
+        mode,
+        text=json.dumps(rules, ensure_ascii=False) if rules else options.get("text", ""),
         delay=_number(options, "delay", 0.0),
         fail_rate=_number(options, "fail_rate", 0.0),
         seed=int(_number(options, "seed", 0)),
         batch_size=int(_number(options, "batch_size", 1)),
         max_concurrency=int(_number(options, "max_concurrency", 1)),
     )
+    model.rules = rules
+    return model
