@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_encoder import build_tiny_encoder
+from tiny_translation_encoder import build_tiny_encoder
 from typer.testing import CliRunner
 
 from babelvlm.builders.backtranslation import load_encoder, theta

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tiny_encoder import build_tiny_encoder
+from tiny_translation_encoder import build_tiny_encoder
 from typer.testing import CliRunner
 
 from babelvlm.cli import app
