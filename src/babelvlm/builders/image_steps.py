@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from datatrove.data import Document, Media
 from PIL import Image, UnidentifiedImageError
 
-from babelvlm.builders.steps import MediaFilter
+from babelvlm.builders.steps import DocumentFilter, MediaFilter
 
 
 class UrlExtension(MediaFilter):
@@ -134,3 +134,16 @@ class AspectRatio(MediaFilter):
 def file_extension(url: str) -> str:
     """The lower-case extension of a URL's path ('' when it has none), used to name output files."""
     return posixpath.splitext(unquote(urlsplit(url).path))[1].lower().lstrip(".")
+
+
+class RequireImages(DocumentFilter):
+    """Drop documents left with fewer than ``min_images`` images (an alt-text pair whose image failed)."""
+
+    name = "require_images"
+
+    def __init__(self, min_images: int = 1) -> None:
+        super().__init__()
+        self.min_images = min_images
+
+    def check(self, doc: Document) -> str | None:
+        return None if len(doc.media) >= self.min_images else "image dropped"

@@ -8,6 +8,7 @@ a shard killed half-way is simply run again from its start and nothing is lost o
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -103,11 +104,7 @@ def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str,
     pipeline = _datatrove_pipeline(steps, out, options.write_rejects)
     logs = str(out / "logs")
     if options.executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        LocalPipelineExecutor(
-            pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, start_method="fork"
-        ).run()
+        _run_local(pipeline, logs, options)
     else:
         _ray_executor(pipeline, logs, options).run()
     stats = collect_stats(steps, out / "logs" / "stats", options.tasks)
@@ -119,6 +116,22 @@ def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str,
         )
     write_text_atomic(out / "stats.json", json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
     return stats
+
+
+def _run_local(pipeline: list[Any], logs: str, options: RunOptions) -> None:
+    """datatrove's local executor; one worker runs the shards in this process (datatrove's own loop would
+    start a multiprocessing manager that a ``kill -9`` of this process leaves behind)."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    executor = LocalPipelineExecutor(
+        pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, start_method="fork"
+    )
+    if options.workers > 1:
+        executor.run()
+        return
+    for rank in executor.get_incomplete_ranks():
+        executor.pipeline = copy.deepcopy(pipeline)  # fresh steps per shard, as datatrove's loop does
+        executor._run_for_rank(rank)
 
 
 def _ray_executor(pipeline: list[Any], logs: str, options: RunOptions) -> Any:

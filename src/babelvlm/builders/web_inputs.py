@@ -7,6 +7,7 @@ its alt text). Broken records (truncated WARC, undecodable HTML, bad rows) are c
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ import pyarrow.parquet as pq
 from datatrove.data import Document, Media
 
 from babelvlm.builders.steps import Drop, Reader
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -75,7 +78,10 @@ class WarcPages(Reader):
                     if item is not None:
                         yield item
             except Exception as exc:  # warcio raises several types on a truncated/corrupt tail
-                yield Drop(f"broken warc record ({type(exc).__name__})")
+                log.warning(
+                    "%s: broken WARC record after the last good one (%s: %s)", path, type(exc).__name__, exc
+                )
+                yield Drop("broken warc record")
 
     def _record(self, record: Any, path: str) -> Document | Drop | None:
         url = record.rec_headers.get_header("WARC-Target-URI") or ""

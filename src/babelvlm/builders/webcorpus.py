@@ -23,6 +23,7 @@ from babelvlm.builders.image_steps import (
     DecodeImage,
     DomainCap,
     MinSide,
+    RequireImages,
     UrlExtension,
     UrlKeywords,
 )
@@ -43,6 +44,7 @@ from babelvlm.builders.text_steps import (
     AltPlaceholder,
     AltScreenshotName,
     AltScript,
+    DocumentLanguage,
     DocumentShape,
     NormaliseWhitespace,
     SplitSentences,
@@ -133,8 +135,8 @@ def _image_steps(config: WebcorpusConfig) -> list[Step]:
 
 
 def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig) -> list[Step]:
-    """Reader -> page extraction -> image filters -> dedup -> NSFW -> sentences -> harmful text -> CLIP
-    relevance and assignment -> document shape -> token length -> shards."""
+    """Reader -> page extraction -> image filters -> dedup -> NSFW -> language -> sentences -> harmful
+    text -> CLIP relevance and assignment -> document shape -> token length -> shards."""
     clip = ClipScorer(config.clip) if config.clip else None
     return [
         _reader(kind, files),
@@ -143,6 +145,7 @@ def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusC
         PhashDedupInDocument(),
         FrequentImages(sample_size=config.sample_size),
         NsfwFilter(scorer=config.nsfw_scorer),
+        DocumentLanguage(config.lang),
         SplitSentences(config.lang),
         AdultText(config.lang),
         ClipRelevance(clip),
@@ -169,6 +172,7 @@ def pairs_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig)
         FrequentAltText(sample_size=config.sample_size),
         *_image_steps(config),
         NsfwFilter(scorer=config.nsfw_scorer),
+        RequireImages(),
         PhashAltDedup(),
         ClipBottomFraction(clip, sample_size=config.sample_size),
         ShardWriter(str(out / "shards"), _pair_record(config.lang), config.fmt),
