@@ -15,7 +15,10 @@ from babelvlm.cli import app
 from babelvlm.engine.store import RunStore
 from babelvlm.models.registry import load_model
 
-ANSWER = "Q:\n赤い車は何台ありますか？\nA:\n2台あります。\n===\nQ:\n人は何をしていますか？\nA:\n道を渡っています。\n==="
+ANSWER = (
+    "Q:\n赤い車は何台ありますか？\nA:\n2台あります。\n===\n"
+    "Q:\n人は何をしていますか？\nA:\n道を渡っています。\n==="
+)
 
 
 def _input(tmp_path: Path) -> Path:
