@@ -220,6 +220,44 @@ def _record(job: Job, text: str, lang: str) -> dict[str, Any] | str:
     }
 
 
+def _jobs(rows: list[dict[str, Any]], config: InstructionConfig, input_path: Path) -> list[Job]:
+    jobs: list[Job] = []
+    for row in rows:
+        if "qa" not in row:
+            try:
+                jobs.extend(jobs_for_row(row, config, input_path.parent))
+            except (OSError, KeyError, TypeError, ValueError) as exc:
+                raise DataError(
+                    f"row '{row.get('id')}': cannot build prompts ({exc})",
+                    file=str(input_path),
+                    field="captions/boxes",
+                    fix="captions as a list of strings, boxes as {label, bbox: [x1, y1, x2, y2]}",
+                ) from exc
+    return jobs
+
+
+def _parse_answers(
+    jobs: list[Job], keys: list[str], answers: dict[str, Output], lang: str, gen: StepStats, parse: StepStats
+) -> list[dict[str, Any]]:
+    """LLaVA records of the answers; failed generations and unparseable answers counted with reasons."""
+    records: list[dict[str, Any]] = []
+    for job, key in zip(jobs, keys, strict=True):
+        gen.n_in += 1
+        output = answers[key]
+        if not output.ok:
+            gen.dropped["generation failed"] = gen.dropped.get("generation failed", 0) + 1
+            continue
+        gen.kept += 1
+        parse.n_in += 1
+        record = _record(job, output.text or "", lang)
+        if isinstance(record, str):
+            parse.dropped[record] = parse.dropped.get(record, 0) + 1
+        else:
+            parse.kept += 1
+            records.append(record)
+    return records
+
+
 def build_instructions(
     input_path: Path, generator: ModelAPI, out: Path, config: InstructionConfig
 ) -> dict[str, Any]:
@@ -236,39 +274,15 @@ def build_instructions(
         for n, u in (("read", "rows"), ("generate", "requests"), ("parse", "answers"), ("write", "records"))
     )
     rows = list(read_rows(input_path, config.exclude, read))
-    records = [vqa_record(r, config.lang) for r in rows if "qa" in r]
-    jobs: list[Job] = []
-    for row in rows:
-        if "qa" not in row:
-            try:
-                jobs.extend(jobs_for_row(row, config, input_path.parent))
-            except (OSError, KeyError, TypeError, ValueError) as exc:
-                raise DataError(
-                    f"cannot build prompts ({exc})",
-                    file=str(input_path),
-                    field="captions/boxes",
-                    fix="see the row format in the docs",
-                ) from exc
+    jobs = _jobs(rows, config, input_path)
     out.mkdir(parents=True, exist_ok=True)
     with RunStore(out / "store.sqlite") as store:
         store.set_meta("generator", generator.name)
         requests = [_request(j, generator, config) for j in jobs]
         chunk = max(1, generator.batch_size) * max(1, generator.max_concurrency)
         answers = _answered(store, generator, requests, chunk)
-    for job, request in zip(jobs, requests, strict=True):
-        gen.n_in += 1
-        output = answers[request.key]
-        if not output.ok:
-            gen.dropped["generation failed"] = gen.dropped.get("generation failed", 0) + 1
-            continue
-        gen.kept += 1
-        parse.n_in += 1
-        record = _record(job, output.text or "", config.lang)
-        if isinstance(record, str):
-            parse.dropped[record] = parse.dropped.get(record, 0) + 1
-        else:
-            parse.kept += 1
-            records.append(record)
+    records = [vqa_record(r, config.lang) for r in rows if "qa" in r]
+    records += _parse_answers(jobs, [r.key for r in requests], answers, config.lang, gen, parse)
     write.n_in = write.kept = len(records)
     write_lines_atomic(out / "instructions.jsonl", (json.dumps(r, ensure_ascii=False) for r in records))
     stats = {
