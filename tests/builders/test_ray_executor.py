@@ -40,16 +40,12 @@ def test_ray_and_local_give_identical_shards(tmp_path: Path, ray_cluster: None) 
 @pytest.mark.slow  # ~25 s on 2 cores: Ray starts a worker process per shard
 def test_webcorpus_on_ray_equals_local(tmp_path: Path, ray_cluster: None) -> None:
     from image_server import serve_images
-    from web_fixtures import register_images, write_warc
+    from web_fixtures import write_crawl
 
     from babelvlm.builders.webcorpus import WebcorpusConfig, build_webcorpus
 
     with serve_images() as server:
-        folder = tmp_path / "crawl"
-        folder.mkdir()
-        for shard in range(2):
-            register_images(server.images, shard)
-            write_warc(folder / f"part{shard}.warc.gz", server.base_url, shard)
+        folder = write_crawl(tmp_path / "crawl", server.images, server.base_url)
         config = WebcorpusConfig()
         local = build_webcorpus(folder, tmp_path / "l", config, RunOptions(tasks=2, workers=2))
         remote = build_webcorpus(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from image_server import ImageServer, serve_images
-from web_fixtures import register_images, write_warc
+from web_fixtures import write_crawl
 
 from babelvlm.builders.fetch import FetchSettings
 from babelvlm.builders.run import RunOptions
@@ -21,11 +21,7 @@ FAST = FetchSettings(concurrency=8, timeout_s=2.0, retries=1, backoff_s=0.01)
 @pytest.fixture()
 def web(tmp_path: Path) -> Iterator[tuple[ImageServer, Path]]:
     with serve_images() as server:
-        folder = tmp_path / "crawl"
-        folder.mkdir()
-        for shard in range(2):
-            register_images(server.images, shard)
-            write_warc(folder / f"part{shard}.warc.gz", server.base_url, shard)
+        folder = write_crawl(tmp_path / "crawl", server.images, server.base_url)
         yield server, folder
 
 

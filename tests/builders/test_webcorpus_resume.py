@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from image_server import serve_images
-from web_fixtures import register_images, write_warc
+from web_fixtures import write_crawl
 
 from babelvlm.builders.fetch import FetchSettings
 from babelvlm.builders.run import RunOptions
@@ -36,11 +36,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
 
 def test_kill_and_relaunch_equals_a_clean_run(tmp_path: Path) -> None:
     with serve_images() as server:
-        folder = tmp_path / "crawl"
-        folder.mkdir()
-        for shard in range(2):
-            register_images(server.images, shard)
-            write_warc(folder / f"part{shard}.warc.gz", server.base_url, shard)
+        folder = write_crawl(tmp_path / "crawl", server.images, server.base_url)
         clean = tmp_path / "clean"
         _build(folder, clean)
 

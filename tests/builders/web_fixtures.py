@@ -108,3 +108,12 @@ def write_warc(path: Path, base: str, shard: int) -> Path:
     with path.open("ab") as stream:  # a truncated record at the end (a broken download)
         stream.write(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 5000\r\n\r\n<html>cut")
     return path
+
+
+def write_crawl(folder: Path, images: dict[str, bytes], base: str, shards: int = 2) -> Path:
+    """``shards`` WARC files in ``folder`` and their images registered with the server."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for shard in range(shards):
+        register_images(images, shard)
+        write_warc(folder / f"part{shard}.warc.gz", base, shard)
+    return folder

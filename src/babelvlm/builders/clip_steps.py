@@ -9,7 +9,7 @@ offline, so without one these steps are skipped loudly (``stats.json`` and the C
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from datatrove.data import Document, Media
 from scipy.optimize import linear_sum_assignment
 
-from babelvlm.builders.steps import IN, KEPT, Drop, MediaFilter, Step, Transform
+from babelvlm.builders.steps import IN, KEPT, Drop, MediaFilter, Transform, WindowedStep
 from babelvlm.errors import ConfigError
 
 NO_CLIP = "no CLIP model given (--clip hf:DIR)"
@@ -169,7 +169,7 @@ class AssignImages(_ClipStep, Transform):
         return doc
 
 
-class ClipBottomFraction(_ClipStep, Step):
+class ClipBottomFraction(_ClipStep, WindowedStep):
     """Alt-text pairs: drop the lowest ``fraction`` (seed 002: 30 %) by CLIP score; the fraction becomes a
     threshold (the score at that quantile) over each sample of ``sample_size`` pairs, as DataComp does."""
 
@@ -179,18 +179,7 @@ class ClipBottomFraction(_ClipStep, Step):
         super().__init__()
         self.scorer, self.fraction, self.sample_size = scorer, fraction, sample_size
 
-    def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
-        window: list[Document] = []
-        for doc in data:
-            window.append(doc)
-            if len(window) >= self.sample_size:
-                yield from self._judge(window)
-                window = []
-        yield from self._judge(window)
-
-    def _judge(self, docs: list[Document]) -> Iterator[Document]:
-        if not docs:
-            return
+    def judge_sample(self, docs: list[Document]) -> Iterator[Document]:
         assert self.scorer is not None
         images = self.scorer.embed_images([d.media[0].media_bytes or b"" for d in docs])
         texts = self.scorer.embed_texts([d.text for d in docs])
