@@ -19,6 +19,8 @@ ray = pytest.importorskip("ray")
 def ray_cluster() -> Iterator[None]:
     here = str(Path(__file__).parent)  # Ray workers import the toy steps from here
     env = {"PYTHONPATH": os.pathsep.join([here, *sys.path])}
+    if ray.is_initialized():
+        ray.shutdown()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
     yield
     ray.shutdown()

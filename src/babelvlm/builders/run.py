@@ -106,7 +106,7 @@ def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str,
     if options.executor == "local":
         _run_local(pipeline, logs, options)
     else:
-        _ray_executor(pipeline, logs, options).run()
+        _run_ray(pipeline, logs, options)
     stats = collect_stats(steps, out / "logs" / "stats", options.tasks)
     if stats["shards"]["finished"] < options.tasks:
         missing = options.tasks - stats["shards"]["finished"]
@@ -134,17 +134,24 @@ def _run_local(pipeline: list[Any], logs: str, options: RunOptions) -> None:
         executor._run_for_rank(rank)
 
 
-def _ray_executor(pipeline: list[Any], logs: str, options: RunOptions) -> Any:
+def _run_ray(pipeline: list[Any], logs: str, options: RunOptions) -> None:
+    """datatrove's Ray executor on the running Ray, or on one started here (a cluster with
+    ``ray_address``) and shut down afterwards."""
     try:
         import ray
         from datatrove.executor.ray import RayPipelineExecutor
     except ImportError as exc:
         raise MissingDependencyError("ray", "ray", "--executor ray") from exc
-    if not ray.is_initialized():
+    started = not ray.is_initialized()
+    if started:
         ray.init(address=options.ray_address, log_to_driver=False)
-    return RayPipelineExecutor(
-        pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, mem_per_cpu_gb=0.25
-    )
+    try:
+        RayPipelineExecutor(
+            pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, mem_per_cpu_gb=0.25
+        ).run()
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _total(value: Any) -> int:
