@@ -92,7 +92,7 @@ def test_interleaved_with_a_tiny_clip_places_images_by_assignment(tmp_path: Path
     clip = build_tiny_clip(tmp_path / "clip")
     with serve_images() as server:
         folder = write_crawl(tmp_path / "crawl", server.images, server.base_url, shards=1)
-        config = WebcorpusConfig(clip=f"hf:{clip}", kinds=("interleaved",), clip_min_similarity=-1.0)
+        config = WebcorpusConfig(clip=(f"hf:{clip}",), kinds=("interleaved",), clip_min_similarity=-1.0)
         stats = build_webcorpus(folder, tmp_path / "out", config, RunOptions())
     rows = {r["name"]: r for r in stats["steps"]}
     assert (

@@ -15,7 +15,7 @@ from typing import Any
 from datatrove.data import Document
 
 from babelvlm.atomic import write_text_atomic
-from babelvlm.builders.clip_steps import AssignImages, ClipBottomFraction, ClipRelevance, ClipScorer
+from babelvlm.builders.clip_steps import AssignImages, ClipBottomFraction, ClipRelevance, clip_scorer
 from babelvlm.builders.fetch import FetchImages, FetchSettings
 from babelvlm.builders.html_extract import ExtractPage, PairsFromPage
 from babelvlm.builders.image_steps import (
@@ -62,7 +62,8 @@ class WebcorpusConfig:
     """What a user chooses; every filter threshold keeps the paper's value (see each step's docstring)."""
 
     lang: str = "ja"
-    clip: str | None = None
+    clip: tuple[str, ...] = ()
+    """Local CLIP/SigLIP models (``hf:DIR``); several are averaged (e.g. OpenCLIP + a Japanese CLIP)."""
     tokenizer: str | None = None
     fmt: str = "webdataset"
     kinds: tuple[str, ...] = KINDS
@@ -139,7 +140,7 @@ def _image_steps(config: WebcorpusConfig) -> list[Step]:
 def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig) -> list[Step]:
     """Reader -> page extraction -> image filters -> dedup -> NSFW -> language -> sentences -> harmful
     text -> CLIP relevance and assignment -> document shape -> token length -> shards."""
-    clip = ClipScorer(config.clip) if config.clip else None
+    clip = clip_scorer(config.clip)
     return [
         _reader(kind, files),
         ExtractPage(),
@@ -160,7 +161,7 @@ def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusC
 
 def pairs_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig) -> list[Step]:
     """Reader -> pairs -> alt-text filters (A.2) -> image filters -> NSFW -> dedup -> CLIP -> shards."""
-    clip = ClipScorer(config.clip) if config.clip else None
+    clip = clip_scorer(config.clip)
     to_pairs: list[Step] = [ExtractPage(), PairsFromPage()] if kind in ("warc", "pages") else []
     return [
         _reader(kind, files),

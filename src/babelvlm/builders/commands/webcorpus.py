@@ -27,7 +27,10 @@ def webcorpus_command(
     ],
     out: Annotated[Path, typer.Option("--out", help="Output directory (re-running resumes).")],
     lang: Annotated[str, typer.Option("--lang", help="Target language (ISO 639-1).")] = "ja",
-    clip: Annotated[str | None, typer.Option("--clip", help="Local CLIP/SigLIP model as hf:DIR.")] = None,
+    clip: Annotated[
+        list[str] | None,
+        typer.Option("--clip", help="Local CLIP/SigLIP model as hf:DIR (repeat to average)."),
+    ] = None,
     tokenizer: Annotated[
         str | None, typer.Option("--tokenizer", help="LLM tokenizer dir (length filter).")
     ] = None,
@@ -56,7 +59,7 @@ def webcorpus_command(
             raise ConfigError(f"unknown --kind '{kind}' (fix: interleaved, pairs or both)")
         config = WebcorpusConfig(
             lang=lang,
-            clip=clip,
+            clip=tuple(clip or ()),
             tokenizer=tokenizer,
             fmt=fmt,
             kinds=kinds,
