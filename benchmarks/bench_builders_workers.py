@@ -50,12 +50,22 @@ def image_steps(files: list[str], out: Path) -> list:
     return [*steps, ShardWriter(str(out / "shards"), record)]
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the worker processes)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed_run(files: list[str], out: Path, shards: int, workers: int, executor: str) -> float:
     from babelvlm.builders.run import RunOptions, run_pipeline
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     run_pipeline(image_steps(files, out), out, RunOptions(tasks=shards, workers=workers, executor=executor))
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    print(f"  [{executor}, {workers} worker(s): {_cpu_seconds() - cpu:.2f} CPU-s in {wall:.2f} s wall]")
+    return wall
 
 
 def main() -> None:
@@ -75,6 +85,9 @@ def main() -> None:
             path.write_bytes(data)
             files.append(str(path))
         n = len(files)
+        print(
+            f"load average before the runs: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (others' jobs count)"
+        )
         one = timed_run(files, root / "w1", args.shards, 1, "local")
         two = timed_run(files, root / "w2", args.shards, 2, "local")
         print(
