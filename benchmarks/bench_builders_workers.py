@@ -85,9 +85,8 @@ def main() -> None:
             path.write_bytes(data)
             files.append(str(path))
         n = len(files)
-        print(
-            f"load average before the runs: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (others' jobs count)"
-        )
+        load = os.getloadavg()[0]
+        print(f"load average before the runs: {load:.2f} on {os.cpu_count()} CPUs (others' jobs count)")
         one = timed_run(files, root / "w1", args.shards, 1, "local")
         two = timed_run(files, root / "w2", args.shards, 2, "local")
         print(
