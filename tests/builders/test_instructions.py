@@ -90,6 +90,10 @@ def test_mock_generation_gives_llava_jsonl_and_stats_that_add_up(tmp_path: Path)
         and vqa[2]["value"] == "何台？"
     )
     assert records["p1-image_qa"]["type"] == "image_qa"
+    for rec in records.values():  # image paths are relative to the output file
+        assert (
+            rec["id"] == "v1-vqa" or rec["id"].startswith("e1") or (tmp_path / "out" / rec["image"]).is_file()
+        )
 
 
 def test_failures_are_recorded_and_a_rerun_sends_only_them(tmp_path: Path) -> None:

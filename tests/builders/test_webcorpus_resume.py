@@ -40,7 +40,10 @@ def test_kill_and_relaunch_equals_a_clean_run(tmp_path: Path) -> None:
         clean = tmp_path / "clean"
         _build(folder, clean)
 
-        server.delay_s, server.delay_match = 2.0, "/s1-"  # shard 1's downloads hang: it is mid-run when killed
+        server.delay_s, server.delay_match = (
+            2.0,
+            "/s1-",
+        )  # shard 1's downloads hang: it is mid-run when killed
         killed = tmp_path / "killed"
         child = multiprocessing.get_context("fork").Process(target=_build_in_own_group, args=(folder, killed))
         child.start()

@@ -9,13 +9,15 @@ Input rows (JSONL, ``image`` relative to the file):
 Every generation goes through the engine's run store (``OUT/store.sqlite``): a re-run sends only what is
 missing or failed, failures are recorded and counted, never written as data. ``OUT/stats.json`` has the
 builders' shape (per step: in, kept, dropped by reason). Rows whose image is listed in ``exclude`` (e.g.
-the JA-VG-VQA-500 evaluation images) are dropped.
+the JA-VG-VQA-500 evaluation images) are dropped. Image paths in ``OUT/instructions.jsonl`` are relative to
+it, as ``babelvlm train`` reads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -283,6 +285,8 @@ def build_instructions(
         answers = _answered(store, generator, requests, chunk)
     records = [vqa_record(r, config.lang) for r in rows if "qa" in r]
     records += _parse_answers(jobs, [r.key for r in requests], answers, config.lang, gen, parse)
+    for record in records:  # image paths relative to instructions.jsonl, as trainers read them
+        record["image"] = os.path.relpath(input_path.parent.resolve() / record["image"], out.resolve())
     write.n_in = write.kept = len(records)
     write_lines_atomic(out / "instructions.jsonl", (json.dumps(r, ensure_ascii=False) for r in records))
     stats = {
