@@ -84,6 +84,8 @@ def test_html_decoding_and_extraction_order() -> None:
     assert decode_html(with_meta.encode("euc_jp"), "text/html") == with_meta
     blocks, images = extract_page(html, "http://s.jp/dir/page.html")
     assert blocks == ["題", "一 二", "三"] and images == [("http://s.jp/a.png", "", 2)]
+    xhtml = '<?xml version="1.0" encoding="Shift_JIS"?>\n' + html
+    assert extract_page(xhtml, "http://s.jp/")[0] == blocks
 
 
 def test_interleaved_with_a_tiny_clip_places_images_by_assignment(tmp_path: Path) -> None:
