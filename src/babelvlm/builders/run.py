@@ -91,7 +91,20 @@ class _ShardHooks:
 
 def _datatrove_pipeline(steps: list[Step], out: Path, write_rejects: bool) -> list[Any]:
     hooks = _ShardHooks(steps, str(out / "rejects") if write_rejects else None)
-    return [hooks.start, *steps, hooks.finish]
+    return [_Hook("open rejects", hooks.start), *steps, _Hook("close rejects", hooks.finish)]
+
+
+class _Hook:
+    """A named pipeline callable (datatrove logs the pipeline by ``repr``)."""
+
+    def __init__(self, name: str, call: Callable[..., Any]) -> None:
+        self.name, self.call = name, call
+
+    def __call__(self, data: Iterable[Document] | None, rank: int = 0, world_size: int = 1) -> Any:
+        return self.call(data, rank, world_size)
+
+    def __repr__(self) -> str:
+        return f"BabelVLM: {self.name}"
 
 
 def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str, Any]:
