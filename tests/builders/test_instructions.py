@@ -133,42 +133,14 @@ def test_parse_qa_reads_table6_format() -> None:
 
 def test_cli(tmp_path: Path) -> None:
     path = _input(tmp_path)
+    base = ["build", "instructions", "--input", str(path), "--generator", "mock:constant"]
     result = CliRunner().invoke(
-        app,
-        [
-            "build",
-            "instructions",
-            "--input",
-            str(path),
-            "--generator",
-            "mock:constant",
-            "-M",
-            f"text={ANSWER}",
-            "--out",
-            str(tmp_path / "cli"),
-            "--types",
-            "detail",
-        ],
+        app, [*base, "-M", f"text={ANSWER}", "--out", str(tmp_path / "cli"), "--types", "detail"]
     )
     assert result.exit_code == 0, result.output
-    assert (
-        len(_check_llava(tmp_path / "cli" / "instructions.jsonl")) == 2 + 1 + 2
-    )  # detail x2, image QA, VQA x2
-    bad = CliRunner().invoke(
-        app,
-        [
-            "build",
-            "instructions",
-            "--input",
-            str(path),
-            "--generator",
-            "mock:constant",
-            "--out",
-            str(tmp_path / "x"),
-            "--types",
-            "poems",
-        ],
-    )
+    records = _check_llava(tmp_path / "cli" / "instructions.jsonl")
+    assert len(records) == 2 + 1 + 2  # detail x2, image QA, VQA x2 (nothing excluded here)
+    bad = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "x"), "--types", "poems"])
     assert bad.exit_code == 2 and "--types" in bad.output
 
 
