@@ -22,6 +22,8 @@ class ImageServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay_s = 0.0
+        self.delay_match = ""
+        """Only paths containing this are delayed (all when empty)."""
         self._lock = threading.Lock()
         self.base_url = ""
 
@@ -33,7 +35,8 @@ class ImageServer:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             hits = self.hits[path]
         try:
-            time.sleep(self.delay_s)
+            if self.delay_match in path:
+                time.sleep(self.delay_s)
             self._respond(handler, path, hits)
         finally:
             with self._lock:
@@ -70,6 +73,8 @@ def serve_images() -> Iterator[ImageServer]:
     state = ImageServer()
 
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+
         def do_GET(self) -> None:
             state.handle(self)
 

@@ -15,6 +15,7 @@ from babelvlm.builders.clip_steps import (
     NO_CLIP,
     AssignImages,
     ClipBottomFraction,
+    ClipEnsemble,
     ClipRelevance,
     ClipScorer,
     assign_images,
@@ -25,19 +26,16 @@ from babelvlm.errors import ConfigError
 class FixedScorer:
     """A stand-in scorer: the similarity matrix it is given (and embeddings giving chosen pair scores)."""
 
-    def __init__(self, sims: np.ndarray | None = None, pair_scores: list[float] | None = None) -> None:
-        self.sims, self.pair_scores = sims, pair_scores
+    def __init__(self, sims: np.ndarray | None = None, scores: list[float] | None = None) -> None:
+        self.sims, self.scores = sims, scores
 
     def similarity(self, images: list[bytes], texts: list[str]) -> np.ndarray:
         assert self.sims is not None
         return self.sims[: len(images), : len(texts)]
 
-    def embed_images(self, images: list[bytes]) -> np.ndarray:
-        return np.ones((len(images), 1))
-
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        assert self.pair_scores is not None
-        return np.array(self.pair_scores[: len(texts)]).reshape(-1, 1)
+    def pair_scores(self, images: list[bytes], texts: list[str]) -> np.ndarray:
+        assert self.scores is not None
+        return np.array(self.scores[: len(texts)])
 
 
 def test_scorer_loads_a_local_clip_and_gives_cosines(tmp_path: Path) -> None:
@@ -57,6 +55,11 @@ def test_scorer_loads_a_local_clip_and_gives_cosines(tmp_path: Path) -> None:
         text = getattr(text, "pooler_output", text)
     text = text[0].numpy() / np.linalg.norm(text[0].numpy())
     assert np.allclose(scorer.embed_texts(["a cat"])[0], text, atol=1e-5)
+    assert np.allclose(scorer.pair_scores(images, ["a cat", "東京タワー"]), np.diag(sims[:, :2]), atol=1e-6)
+    other = ClipScorer(f"hf:{build_tiny_clip(tmp_path / 'clip2', seed=1)}")
+    both = ClipEnsemble([scorer, other])
+    expected = (sims + other.similarity(images, ["a cat", "東京タワー", "a red square"])) / 2
+    assert np.allclose(both.similarity(images, ["a cat", "東京タワー", "a red square"]), expected, atol=1e-6)
 
 
 def test_scorer_rejects_missing_directories(tmp_path: Path) -> None:
@@ -112,7 +115,7 @@ def test_bottom_thirty_percent_dropped() -> None:
     docs = [text_doc(f"alt {k}") for k in range(10)]
     for d in docs:
         d.media = image_doc((200, 200)).media
-    out, counts = run_step(ClipBottomFraction(FixedScorer(pair_scores=scores)), docs)  # type: ignore[arg-type]
+    out, counts = run_step(ClipBottomFraction(FixedScorer(scores=scores)), docs)  # type: ignore[arg-type]
     assert sorted(d.metadata["clip_score"] for d in out) == sorted(scores)[3:]
     assert counts == {"in": 10, "kept": 7, "dropped/lowest 30% clip": 3}
 

@@ -40,12 +40,14 @@ def test_every_outcome_is_counted_with_its_reason(server: ImageServer) -> None:
         "/html",
         "/img/none.png",
     ]
-    doc = _doc(*(base + p for p in paths), "ftp://example.org/x.png", "http://127.0.0.1:9/refused.png")
+    doc = _doc(
+        *(base + p for p in paths), "ftp://example.org/x.png", "http://127.0.0.1:9/refused.png", "http://[::1"
+    )
     out, counts = run_step(FetchImages(FAST), [doc])
     assert [m.url for m in out[0].media] == [base + "/img/a.png", base + "/flaky/a.png"]
     assert out[0].media[0].media_bytes == server.images["a.png"]
     assert counts == {
-        "in": 11,
+        "in": 12,
         "kept": 2,
         "dropped/fetch: http 404": 2,
         "dropped/fetch: http 429": 1,
@@ -55,6 +57,7 @@ def test_every_outcome_is_counted_with_its_reason(server: ImageServer) -> None:
         "dropped/fetch: not an image (content-type)": 1,
         "dropped/fetch: not an http url": 1,
         "dropped/fetch: connection error": 1,
+        "dropped/fetch: bad url (malformed)": 1,
     }
     assert server.hits["/flaky/a.png"] == 2 and server.hits["/429"] == 3 and server.hits["/404"] == 1
 

@@ -25,6 +25,7 @@ def _url_doc(*urls: str) -> Document:
 
 def test_url_extension_keeps_only_jpg_jpeg_png() -> None:
     doc = _url_doc(
+        "http://[::1/x.png",
         "http://a/x.JPG",
         "http://a/x.jpeg?w=2",
         "http://a/x.png",
@@ -34,7 +35,7 @@ def test_url_extension_keeps_only_jpg_jpeg_png() -> None:
     )
     out, counts = run_step(UrlExtension(), [doc])
     assert [m.url for m in out[0].media] == ["http://a/x.JPG", "http://a/x.jpeg?w=2", "http://a/x.png"]
-    assert counts["dropped/extension not jpg/jpeg/png"] == 3
+    assert counts["dropped/extension not jpg/jpeg/png"] == 3 and counts["dropped/malformed url"] == 1
 
 
 @pytest.mark.parametrize("word", ["logo", "button", "icon", "plugin", "widget"])

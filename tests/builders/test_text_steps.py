@@ -114,3 +114,11 @@ def test_token_length_at_the_limit(tmp_path: Path) -> None:
     with_images.text = doc.text
     assert TokenLength(str(tmp_path), max_tokens=n + 2, image_tokens=1).check(with_images) is None
     assert TokenLength(str(tmp_path), max_tokens=n + 1, image_tokens=1).check(with_images) is not None
+
+
+def test_document_language() -> None:
+    from babelvlm.builders.text_steps import DocumentLanguage
+
+    assert DocumentLanguage("ja").check(text_doc("東京タワーは東京都港区にある電波塔です。")) is None
+    assert DocumentLanguage("ja").check(text_doc("The tower stands in Minato, Tokyo.")) == "language en"
+    assert DocumentLanguage("ja").check(text_doc("12345")) == "language unknown"

@@ -29,6 +29,7 @@ Base classes: ``DocumentFilter.check(doc)`` and ``MediaFilter.check(media, doc)`
 a reason (override ``check_batch`` and set ``batch_size`` for models); ``Transform.apply(doc)`` returns a
 new document or ``Drop(reason)``; ``Expand.expand(doc)`` returns several documents (``out`` counts them);
 ``Reader.read(path)`` yields documents or ``Drop(reason)`` for broken records (files are dealt to shards);
+``WindowedStep.judge_sample(docs)`` judges the stream sample by sample (frequency rules, quantiles);
 ``ShardWriter`` (``babelvlm.builders.shards``) writes WebDataset tar or parquet shards. A step that needs a
 model it does not have returns the reason from ``unavailable()``: it then lets everything through and the
 run lists it under ``skipped_steps`` (the CLI prints it), never silently. Steps must pickle (load models

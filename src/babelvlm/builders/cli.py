@@ -9,12 +9,17 @@ builder needs no edit here. ``executor_options`` and ``print_stats`` give every 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from babelvlm.builders.run import RunOptions, skipped_lines
+from babelvlm.cli_errors import user_errors
+from babelvlm.errors import MissingDependencyError
+
+if TYPE_CHECKING:
+    from babelvlm.builders.run import RunOptions
 
 app = typer.Typer(help="Build datasets: web corpora, instruction data, benchmarks.", no_args_is_help=True)
 
@@ -28,12 +33,18 @@ Rejects = Annotated[bool, typer.Option("--rejects/--no-rejects", help="Write dro
 @app.callback()
 def _build() -> None:
     """Dataset builders: chains of counted steps; OUT/stats.json says what each step kept and dropped."""
+    with user_errors():
+        for package in ("datatrove", "warcio", "imagehash"):
+            if importlib.util.find_spec(package) is None:
+                raise MissingDependencyError(package, "builders", "babelvlm build")
 
 
 def executor_options(
     tasks: int, workers: int, executor: str, ray_address: str | None, rejects: bool = True
 ) -> RunOptions:
     """The RunOptions of the common CLI options."""
+    from babelvlm.builders.run import RunOptions
+
     return RunOptions(
         tasks=tasks, workers=workers, executor=executor, ray_address=ray_address, write_rejects=rejects
     )
@@ -41,6 +52,8 @@ def executor_options(
 
 def print_stats(stats: dict[str, Any]) -> None:
     """One line per step (in, kept, dropped by reason), then every skipped step in red on stderr."""
+    from babelvlm.builders.run import skipped_lines
+
     for row in stats["steps"]:
         dropped = ", ".join(f"{k}={v}" for k, v in row["dropped"].items()) or "-"
         out = f" out={row['out']}" if "out" in row else ""

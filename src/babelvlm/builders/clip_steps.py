@@ -9,7 +9,7 @@ offline, so without one these steps are skipped loudly (``stats.json`` and the C
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from datatrove.data import Document, Media
 from scipy.optimize import linear_sum_assignment
 
-from babelvlm.builders.steps import IN, KEPT, Drop, MediaFilter, Step, Transform
+from babelvlm.builders.steps import IN, KEPT, Drop, MediaFilter, Transform, WindowedStep
 from babelvlm.errors import ConfigError
 
 NO_CLIP = "no CLIP model given (--clip hf:DIR)"
@@ -91,6 +91,33 @@ class ClipScorer:
         """Cosine similarity matrix (images x texts)."""
         return np.asarray(self.embed_images(images) @ self.embed_texts(texts).T)
 
+    def pair_scores(self, images: list[bytes], texts: list[str]) -> np.ndarray:
+        """Cosine similarity of each (image, text) pair."""
+        return np.asarray(np.sum(self.embed_images(images) * self.embed_texts(texts), axis=1))
+
+
+class ClipEnsemble:
+    """Several CLIP scorers averaged (seed 002 scores pairs with OpenCLIP and a Japanese CLIP)."""
+
+    def __init__(self, scorers: list[ClipScorer]) -> None:
+        if not scorers:
+            raise ConfigError("a CLIP ensemble needs at least one model (fix: give --clip hf:DIR)")
+        self.scorers = scorers
+        self.name = "+".join(s.name for s in scorers)
+
+    def similarity(self, images: list[bytes], texts: list[str]) -> np.ndarray:
+        """Mean cosine similarity matrix (images x texts) over the models."""
+        return np.asarray(np.mean([s.similarity(images, texts) for s in self.scorers], axis=0))
+
+    def pair_scores(self, images: list[bytes], texts: list[str]) -> np.ndarray:
+        """Mean cosine similarity of each (image, text) pair over the models."""
+        return np.asarray(np.mean([s.pair_scores(images, texts) for s in self.scorers], axis=0))
+
+
+def clip_scorer(names: tuple[str, ...]) -> ClipEnsemble | None:
+    """The scorer of the ``--clip`` models given (None when none is: the CLIP steps are then skipped)."""
+    return ClipEnsemble([ClipScorer(n) for n in names]) if names else None
+
 
 def _features(output: Any) -> np.ndarray:
     tensor = output if hasattr(output, "detach") else output.pooler_output  # transformers 5 may wrap them
@@ -105,7 +132,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 class _ClipStep:
     """Mixin: the scorer is optional; without one the step is skipped loudly."""
 
-    scorer: ClipScorer | None
+    scorer: ClipEnsemble | ClipScorer | None
 
     def unavailable(self) -> str | None:
         return NO_CLIP if self.scorer is None else None
@@ -117,7 +144,7 @@ class ClipRelevance(_ClipStep, MediaFilter):
 
     name = "clip_relevance"
 
-    def __init__(self, scorer: ClipScorer | None, min_similarity: float = 0.20) -> None:
+    def __init__(self, scorer: ClipEnsemble | ClipScorer | None, min_similarity: float = 0.20) -> None:
         super().__init__()
         self.scorer, self.min_similarity = scorer, min_similarity
 
@@ -152,7 +179,7 @@ class AssignImages(_ClipStep, Transform):
 
     name = "assign_images"
 
-    def __init__(self, scorer: ClipScorer | None, min_similarity: float = 0.20) -> None:
+    def __init__(self, scorer: ClipEnsemble | ClipScorer | None, min_similarity: float = 0.20) -> None:
         super().__init__()
         self.scorer, self.min_similarity = scorer, min_similarity
 
@@ -169,32 +196,23 @@ class AssignImages(_ClipStep, Transform):
         return doc
 
 
-class ClipBottomFraction(_ClipStep, Step):
+class ClipBottomFraction(_ClipStep, WindowedStep):
     """Alt-text pairs: drop the lowest ``fraction`` (seed 002: 30 %) by CLIP score; the fraction becomes a
     threshold (the score at that quantile) over each sample of ``sample_size`` pairs, as DataComp does."""
 
     name = "clip_bottom_fraction"
 
-    def __init__(self, scorer: ClipScorer | None, fraction: float = 0.30, sample_size: int = 60_000) -> None:
+    def __init__(
+        self, scorer: ClipEnsemble | ClipScorer | None, fraction: float = 0.30, sample_size: int = 60_000
+    ) -> None:
         super().__init__()
         self.scorer, self.fraction, self.sample_size = scorer, fraction, sample_size
 
-    def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
-        window: list[Document] = []
-        for doc in data:
-            window.append(doc)
-            if len(window) >= self.sample_size:
-                yield from self._judge(window)
-                window = []
-        yield from self._judge(window)
-
-    def _judge(self, docs: list[Document]) -> Iterator[Document]:
-        if not docs:
-            return
+    def judge_sample(self, docs: list[Document]) -> Iterator[Document]:
         assert self.scorer is not None
-        images = self.scorer.embed_images([d.media[0].media_bytes or b"" for d in docs])
-        texts = self.scorer.embed_texts([d.text for d in docs])
-        scores = np.sum(images * texts, axis=1)
+        scores = self.scorer.pair_scores(
+            [d.media[0].media_bytes or b"" for d in docs], [d.text for d in docs]
+        )
         threshold = float(np.quantile(scores, self.fraction))
         for doc, score in zip(docs, scores, strict=True):
             self.count(IN)

@@ -10,11 +10,11 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 from datatrove.data import Document, Media
 
+from babelvlm.builders.image_steps import split_url
 from babelvlm.builders.steps import MediaFilter
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -105,8 +105,8 @@ async def fetch_all(urls: Sequence[str], settings: FetchSettings) -> list[bytes 
                     return await fetch_url(client, url, settings)
                 except FetchFailed as exc:
                     return str(exc)
-                except httpx.HTTPError as exc:  # invalid URLs and other client-side errors
-                    return f"bad url ({type(exc).__name__})"
+                except (httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                    return f"bad url ({type(exc).__name__})"  # malformed URLs and other client-side errors
 
         return list(await asyncio.gather(*(one(u) for u in urls)))
 
@@ -142,10 +142,11 @@ class FetchImages(MediaFilter):
             m.media_bytes if m.media_bytes else _local_bytes(m) for m, _ in items
         ]
         todo = [i for i, r in enumerate(results) if r is None]
-        bad = [i for i in todo if urlsplit(items[i][0].url).scheme not in ("http", "https")]
-        for i in bad:
-            results[i] = "not an http url"
-        web = [i for i in todo if i not in set(bad)]
+        for i in todo:
+            parts = split_url(items[i][0].url)
+            if parts is None or parts.scheme not in ("http", "https"):
+                results[i] = "bad url (malformed)" if parts is None else "not an http url"
+        web = [i for i in todo if results[i] is None]
         if web:
             fetched = asyncio.run(fetch_all([items[i][0].url for i in web], self.settings))
             for i, value in zip(web, fetched, strict=True):

@@ -3,6 +3,7 @@ the alt-text pairs of its images. An image that the page's WARC holds is read fr
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 import lxml.etree
@@ -44,6 +45,7 @@ _BLOCKS = frozenset(
         "aside",
     ]
 )
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses str input that declares an encoding
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
 
 
@@ -83,7 +85,7 @@ class _Walker:
 
 def extract_page(html: str, base_url: str) -> tuple[list[str], list[tuple[str, str, int]]]:
     """(text blocks, images as (absolute URL, alt, index of the block they precede)) of an HTML page."""
-    root = lxml.html.document_fromstring(html)
+    root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
     walker = _Walker(base_url)
     body = root.find("body")
     walker.walk(body if body is not None else root)

@@ -6,15 +6,22 @@ aspect ratio. Each image's width, height and format land in ``media.metadata`` f
 from __future__ import annotations
 
 import io
-import posixpath
 import warnings
 from collections import Counter
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from datatrove.data import Document, Media
 from PIL import Image, UnidentifiedImageError
 
-from babelvlm.builders.steps import MediaFilter
+from babelvlm.builders.steps import DocumentFilter, MediaFilter
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit`` of a URL, or None when it is malformed (e.g. an unclosed IPv6 bracket)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 class UrlExtension(MediaFilter):
@@ -28,8 +35,10 @@ class UrlExtension(MediaFilter):
         self.extensions = tuple(e.lower() for e in extensions)
 
     def check(self, media: Media, doc: Document) -> str | None:
-        path = unquote(urlsplit(media.url).path).lower()
-        return None if path.endswith(self.extensions) else "extension not jpg/jpeg/png"
+        parts = split_url(media.url)
+        if parts is None:
+            return "malformed url"
+        return None if unquote(parts.path).lower().endswith(self.extensions) else "extension not jpg/jpeg/png"
 
 
 class UrlKeywords(MediaFilter):
@@ -61,7 +70,8 @@ class DomainCap(MediaFilter):
         self._seen: Counter[str] = Counter()
 
     def check(self, media: Media, doc: Document) -> str | None:
-        host = urlsplit(media.url).hostname or ""
+        parts = split_url(media.url)
+        host = (parts.hostname or "") if parts is not None else ""
         if not host:
             return None  # local files and WARC-only records have no server to spare
         self._seen[host] += 1
@@ -131,6 +141,14 @@ class AspectRatio(MediaFilter):
         return f"aspect>{self.high}" if ratio > self.high else None
 
 
-def file_extension(url: str) -> str:
-    """The lower-case extension of a URL's path ('' when it has none), used to name output files."""
-    return posixpath.splitext(unquote(urlsplit(url).path))[1].lower().lstrip(".")
+class RequireImages(DocumentFilter):
+    """Drop documents left with fewer than ``min_images`` images (an alt-text pair whose image failed)."""
+
+    name = "require_images"
+
+    def __init__(self, min_images: int = 1) -> None:
+        super().__init__()
+        self.min_images = min_images
+
+    def check(self, doc: Document) -> str | None:
+        return None if len(doc.media) >= self.min_images else "image dropped"

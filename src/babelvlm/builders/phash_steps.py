@@ -8,14 +8,14 @@ from __future__ import annotations
 import io
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import imagehash
 from datatrove.data import Document, Media
 from PIL import Image
 
-from babelvlm.builders.steps import IN, KEPT, DocumentFilter, MediaFilter, Step
+from babelvlm.builders.steps import IN, KEPT, DocumentFilter, MediaFilter, WindowedStep
 
 _BITS = 64
 
@@ -122,7 +122,7 @@ class PhashDedupInDocument(MediaFilter):
         return [verdicts[id(m)] for m, _ in items]
 
 
-class FrequentImages(Step):
+class FrequentImages(WindowedStep):
     """Across documents: in each sample of ``sample_size`` images (seed 002: 60K), images whose
     near-duplicate group (pHash distance <= ``max_distance``) has more than ``max_count`` members (10) are
     dropped (icons, ads, broken-link images). The stream is processed sample after sample, so every image
@@ -138,16 +138,7 @@ class FrequentImages(Step):
     def items_in(self, doc: Document) -> int:
         return len(doc.media)
 
-    def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
-        window: list[Document] = []
-        for doc in data:
-            window.append(doc)
-            if sum(len(d.media) for d in window) >= self.sample_size:
-                yield from self._judge(window)
-                window = []
-        yield from self._judge(window)
-
-    def _judge(self, docs: list[Document]) -> Iterator[Document]:
+    def judge_sample(self, docs: list[Document]) -> Iterator[Document]:
         media = [m for d in docs for m in d.media]
         groups = near_duplicate_groups([int(m.metadata["phash"]) for m in media], self.max_distance)
         sizes = Counter(groups)
@@ -182,7 +173,7 @@ class PhashAltDedup(DocumentFilter):
         return None
 
 
-class FrequentAltText(Step):
+class FrequentAltText(WindowedStep):
     """Alt-text pairs: in each sample of ``sample_size`` pairs, alt texts seen more than ``max_count``
     times (seed 002 section 3.1: 10) are dropped, every copy."""
 
@@ -192,16 +183,7 @@ class FrequentAltText(Step):
         super().__init__()
         self.max_count, self.sample_size = max_count, sample_size
 
-    def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
-        window: list[Document] = []
-        for doc in data:
-            window.append(doc)
-            if len(window) >= self.sample_size:
-                yield from self._judge(window)
-                window = []
-        yield from self._judge(window)
-
-    def _judge(self, docs: list[Document]) -> Iterator[Document]:
+    def judge_sample(self, docs: list[Document]) -> Iterator[Document]:
         counts = Counter(d.text for d in docs)
         for doc in docs:
             self.count(IN)

@@ -8,6 +8,7 @@ a shard killed half-way is simply run again from its start and nothing is lost o
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -90,7 +91,20 @@ class _ShardHooks:
 
 def _datatrove_pipeline(steps: list[Step], out: Path, write_rejects: bool) -> list[Any]:
     hooks = _ShardHooks(steps, str(out / "rejects") if write_rejects else None)
-    return [hooks.start, *steps, hooks.finish]
+    return [_Hook("open rejects", hooks.start), *steps, _Hook("close rejects", hooks.finish)]
+
+
+class _Hook:
+    """A named pipeline callable (datatrove logs the pipeline by ``repr``)."""
+
+    def __init__(self, name: str, call: Callable[..., Any]) -> None:
+        self.name, self.call = name, call
+
+    def __call__(self, data: Iterable[Document] | None, rank: int = 0, world_size: int = 1) -> Any:
+        return self.call(data, rank, world_size)
+
+    def __repr__(self) -> str:
+        return f"BabelVLM: {self.name}"
 
 
 def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str, Any]:
@@ -103,13 +117,9 @@ def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str,
     pipeline = _datatrove_pipeline(steps, out, options.write_rejects)
     logs = str(out / "logs")
     if options.executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        LocalPipelineExecutor(
-            pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, start_method="fork"
-        ).run()
+        _run_local(pipeline, logs, options)
     else:
-        _ray_executor(pipeline, logs, options).run()
+        _run_ray(pipeline, logs, options)
     stats = collect_stats(steps, out / "logs" / "stats", options.tasks)
     if stats["shards"]["finished"] < options.tasks:
         missing = options.tasks - stats["shards"]["finished"]
@@ -121,17 +131,40 @@ def run_pipeline(steps: list[Step], out: Path, options: RunOptions) -> dict[str,
     return stats
 
 
-def _ray_executor(pipeline: list[Any], logs: str, options: RunOptions) -> Any:
+def _run_local(pipeline: list[Any], logs: str, options: RunOptions) -> None:
+    """datatrove's local executor; one worker runs the shards in this process (datatrove's own loop would
+    start a multiprocessing manager that a ``kill -9`` of this process leaves behind)."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    executor = LocalPipelineExecutor(
+        pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, start_method="fork"
+    )
+    if options.workers > 1:
+        executor.run()
+        return
+    for rank in executor.get_incomplete_ranks():
+        executor.pipeline = copy.deepcopy(pipeline)  # fresh steps per shard, as datatrove's loop does
+        executor._run_for_rank(rank)
+
+
+def _run_ray(pipeline: list[Any], logs: str, options: RunOptions) -> None:
+    """datatrove's Ray executor on the running Ray, or on one started here (a cluster with
+    ``ray_address``) and shut down afterwards."""
     try:
         import ray
         from datatrove.executor.ray import RayPipelineExecutor
     except ImportError as exc:
         raise MissingDependencyError("ray", "ray", "--executor ray") from exc
-    if not ray.is_initialized():
+    started = not ray.is_initialized()
+    if started:
         ray.init(address=options.ray_address, log_to_driver=False)
-    return RayPipelineExecutor(
-        pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, mem_per_cpu_gb=0.25
-    )
+    try:
+        RayPipelineExecutor(
+            pipeline, tasks=options.tasks, workers=options.workers, logging_dir=logs, mem_per_cpu_gb=0.25
+        ).run()
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _total(value: Any) -> int:

@@ -159,6 +159,29 @@ class MediaFilter(Step):
             yield doc
 
 
+class WindowedStep(Step):
+    """Judges the stream sample by sample (frequency rules, quantile thresholds): buffers documents until
+    they hold ``sample_size`` counted items (``items_in``), then ``judge_sample`` counts and yields them."""
+
+    sample_size: int = 60_000
+
+    @abstractmethod
+    def judge_sample(self, docs: list[Document]) -> Iterator[Document]:
+        """Count every item of ``docs`` as kept or dropped and yield the documents that go on."""
+
+    def run_counted(self, data: Iterable[Document], rank: int, world_size: int) -> Iterator[Document]:
+        window: list[Document] = []
+        held = 0
+        for doc in data:
+            window.append(doc)
+            held += self.items_in(doc)
+            if held >= self.sample_size:
+                yield from self.judge_sample(window)
+                window, held = [], 0
+        if window:
+            yield from self.judge_sample(window)
+
+
 class Transform(Step):
     """Turns each document into one new document or drops it (extractors, parsers): implement ``apply``."""
 

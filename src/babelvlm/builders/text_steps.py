@@ -88,6 +88,23 @@ class SplitSentences(Transform):
         return doc
 
 
+class DocumentLanguage(DocumentFilter):
+    """Keep documents written in the target language (seed 002 builds on Japanese-filtered Common Crawl
+    text; fastText language ID on the first ``sample_chars`` characters)."""
+
+    name = "language"
+
+    def __init__(self, lang: str = "ja", sample_chars: int = 2000) -> None:
+        super().__init__()
+        self.lang, self.sample_chars = lang, sample_chars
+
+    def check(self, doc: Document) -> str | None:
+        from babelvlm.text.langid import detect_language
+
+        found = detect_language(doc.text[: self.sample_chars].replace("\n", " "))
+        return None if found == self.lang else f"language {found or 'unknown'}"
+
+
 class AdultText(DocumentFilter):
     """Drop texts holding a harmful/adult term (seed 002: the llm-jp-corpus harmful-text filter for
     documents, hojichar's DiscardAdultContentJa for alt texts; word list in ``adult_words.json``)."""

@@ -7,6 +7,8 @@ its alt text). Broken records (truncated WARC, undecodable HTML, bad rows) are c
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -17,14 +19,20 @@ from datatrove.data import Document, Media
 
 from babelvlm.builders.steps import Drop, Reader
 
+log = logging.getLogger(__name__)
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def decode_html(body: bytes, content_type: str = "") -> str | None:
-    """HTML bytes as text: the charset the server declared, else UTF-8, else charset detection; None when
-    nothing decodes it."""
+    """HTML bytes as text: the charset the server declared, else the page's ``<meta charset>``, else UTF-8,
+    else charset detection; None when nothing decodes it."""
     declared = content_type.lower().partition("charset=")[2].split(";")[0].strip().strip("\"'")
-    for encoding in (declared, "utf-8"):
+    meta = _META_CHARSET.search(body[:4096])
+    in_page = meta.group(1).decode("ascii", "replace").lower() if meta else ""
+    for encoding in (declared, in_page, "utf-8"):
         if encoding:
             try:
                 return body.decode(encoding)
@@ -75,7 +83,10 @@ class WarcPages(Reader):
                     if item is not None:
                         yield item
             except Exception as exc:  # warcio raises several types on a truncated/corrupt tail
-                yield Drop(f"broken warc record ({type(exc).__name__})")
+                log.warning(
+                    "%s: broken WARC record after the last good one (%s: %s)", path, type(exc).__name__, exc
+                )
+                yield Drop("broken warc record")
 
     def _record(self, record: Any, path: str) -> Document | Drop | None:
         url = record.rec_headers.get_header("WARC-Target-URI") or ""

