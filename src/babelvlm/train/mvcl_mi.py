@@ -29,14 +29,19 @@ def answer_positions(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def nll_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Sum of -log p(y_t | y_<t) over the answer tokens (logits at t-1 predict token t)."""
     mask, targets = answer_positions(labels)
-    picked = logits[:, :-1][mask].float()
+    picked = _upcast(logits[:, :-1][mask])
     return functional.cross_entropy(picked, targets, reduction="sum")
 
 
 def answer_log_probs(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """log P over the vocabulary at each answer position: (answer tokens, vocab), row-major."""
     mask, _ = answer_positions(labels)
-    return torch.log_softmax(logits[:, :-1][mask].float(), dim=-1)
+    return torch.log_softmax(_upcast(logits[:, :-1][mask]), dim=-1)
+
+
+def _upcast(values: torch.Tensor) -> torch.Tensor:
+    """bf16/fp16 logits in float32 (float64 stays float64)."""
+    return values.to(torch.promote_types(values.dtype, torch.float32))
 
 
 def kl_sum(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
