@@ -33,3 +33,14 @@ def llava_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def xtvqa_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four XT-VQA rows with parallel en/fr questions and answers."""
     return write_xtvqa_data(tmp_path_factory.mktemp("xtvqa_data"), 4)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> object:
+    """Tiny models train faster on one thread, and the test machine is shared."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
