@@ -51,8 +51,11 @@ def load_model(model_dir: Path) -> tuple[Any, Any]:
 
 def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tuple[RecipeTrainer, RunParts]:
     """Everything checked (data, images, groups, LoRA targets) before the first step."""
+    from transformers import set_seed
+
     from babelvlm.train.run import attach_moe
 
+    set_seed(recipe.seed)  # LoRA and MoE initialisation depend on the recipe's seed only
     processor, model = load_model(model_dir)
     groups = resolve_groups(model, recipe.modules)
     nested = groups.image_batching == "padded"
