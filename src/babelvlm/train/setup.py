@@ -75,7 +75,7 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
     precision = _precision(recipe.precision)
     trainer = RecipeTrainer(
         model=model,
-        args=_arguments(recipe, out, precision),
+        args=_arguments(recipe, out, precision, _has_text_only(dataset)),
         train_dataset=dataset,
         data_collator=Collator(encoder.pad_id, nested),
         recipe=recipe,
@@ -113,7 +113,15 @@ def _precision(name: str) -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
 
 
-def _arguments(recipe: Recipe, out: Path, precision: str) -> Any:
+def _has_text_only(dataset: ConversationDataset | ParallelDataset) -> bool:
+    """Rows without images leave the vision side unused in that step: DDP must then look for unused
+    parameters, or the processes wait forever for their gradients."""
+    if isinstance(dataset, ParallelDataset):
+        return any(item.image is None for item in dataset.items)
+    return any(not conversation.images for conversation in dataset.conversations)
+
+
+def _arguments(recipe: Recipe, out: Path, precision: str, find_unused: bool) -> Any:
     from transformers import TrainingArguments
 
     return TrainingArguments(
@@ -140,7 +148,8 @@ def _arguments(recipe: Recipe, out: Path, precision: str) -> Any:
         report_to="none",
         remove_unused_columns=False,
         dataloader_pin_memory=False,
-        ddp_find_unused_parameters=False,
+        ddp_find_unused_parameters=find_unused,
+        use_cpu=not torch.cuda.is_available(),  # also makes a torchrun/accelerate launch on CPU use gloo DDP
     )
 
 
