@@ -38,7 +38,7 @@ def _hand_terms(alpha: float, beta: float) -> dict[str, float]:
         total = sum(
             p * math.log(p / q)
             for t, _ in answers[student]
-            for p, q in zip(probs[student][t], probs[teacher][t])
+            for p, q in zip(probs[student][t], probs[teacher][t], strict=False)
         )
         return total / len(answers[student])
 
@@ -122,9 +122,10 @@ def test_moe_swiglu_experts_and_routing_sums_to_one() -> None:
 def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
     import shutil
 
+    from tiny_models import png
+
     from babelvlm.models.hf import create
     from babelvlm.schema import Request
-    from tiny_models import png
 
     folder = tmp_path / "with_moe"
     shutil.copytree(tiny_dirs["llava"], folder)

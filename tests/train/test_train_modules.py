@@ -47,7 +47,7 @@ def test_unknown_architecture_names_its_modules_and_the_escape_hatch(tiny_dirs: 
     )
     groups = resolve_groups(model, hatch)
     assert groups.group_of("model.multi_modal_projector.linear_1.weight") == "projector"
-    with pytest.raises(ConfigError, match="'model.adapter' is not a module"):
+    with pytest.raises(ConfigError, match=r"'model\.adapter' is not a module"):
         resolve_groups(_model(tiny_dirs["llava"]), ModuleOverrides(projector="model.adapter"))
 
 

@@ -88,10 +88,10 @@ def test_a_finished_run_is_not_repeated_and_changed_settings_are_refused(
 
     data = write_llava_data(tmp_path / "data", 4)
     first = train(
-        "vila_stage2", f"hf:{tiny_dirs['llava']}", str(data), tmp_path / "out", ARGS[:1] + ["max_steps=2"]
+        "vila_stage2", f"hf:{tiny_dirs['llava']}", str(data), tmp_path / "out", [*ARGS[:1], "max_steps=2"]
     )
     again = train(
-        "vila_stage2", f"hf:{tiny_dirs['llava']}", str(data), tmp_path / "out", ARGS[:1] + ["max_steps=2"]
+        "vila_stage2", f"hf:{tiny_dirs['llava']}", str(data), tmp_path / "out", [*ARGS[:1], "max_steps=2"]
     )
     assert again == json.loads(json.dumps(first, default=str))
     with pytest.raises(ConfigError, match="other settings \\(lr"):

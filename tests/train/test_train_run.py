@@ -12,8 +12,7 @@ import torch
 from safetensors.torch import load_file
 from tiny_models import write_llava_data
 
-from babelvlm.models.parrot_moe import CONFIG_FILE, WEIGHTS_FILE
-from babelvlm.train.modules import ModuleGroups, resolve_groups
+from babelvlm.models.parrot_moe import WEIGHTS_FILE
 from babelvlm.train.recipe import load_recipe
 from babelvlm.train.run import train
 

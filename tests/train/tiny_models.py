@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))
 
-from tiny_vlm import CHAT_TEMPLATE, build_tiny_vlm, build_tokenizer  # noqa: E402
+from tiny_vlm import CHAT_TEMPLATE, build_tiny_vlm, build_tokenizer
 
 LLAVA_IMAGE = 32
 LLAVA_PATCH = 8

@@ -27,10 +27,10 @@ class _Strict(BaseModel):
 class LoraSettings(_Strict):
     """LoRA on the linear layers of ``groups`` (peft); the other trained groups train in full."""
 
-    groups: list[Group] = Field(default_factory=lambda: ["llm"])
-    r: int = Field(64, gt=0)
-    alpha: float = Field(16, gt=0)
-    dropout: float = Field(0.05, ge=0, lt=1)
+    groups: list[Group] = Field(default_factory=lambda: list[Group](["llm"]))
+    r: int = Field(default=64, gt=0)
+    alpha: int = Field(default=16, gt=0)
+    dropout: float = Field(default=0.05, ge=0, lt=1)
     targets: list[str] | Literal["all-linear"] = "all-linear"
     exclude: list[str] = Field(default_factory=lambda: ["lm_head"])
     merge: bool = True
@@ -40,8 +40,8 @@ class LoraSettings(_Strict):
 class MvclMiSettings(_Strict):
     """Weights of the two KL terms of eq. 10 (XT-VQA) and the target language of the parallel data."""
 
-    alpha: float = Field(1.0, ge=0)
-    beta: float = Field(1.0, ge=0)
+    alpha: float = Field(default=1.0, ge=0)
+    beta: float = Field(default=1.0, ge=0)
     tgt_langs: list[str] | None = None
     """Target languages to pair with each item's source language (default: every other question)."""
 
@@ -50,11 +50,11 @@ class MoeSettings(_Strict):
     """The Parrot MoE on the projected visual tokens (eq. 2-5)."""
 
     enabled: bool = False
-    experts: int = Field(6, gt=0)
+    experts: int = Field(default=6, gt=0)
     alpha: float = 0.1
     residual_form: Literal["paper", "code"] = "paper"
     expert: Literal["mlp", "swiglu"] = "mlp"
-    hidden: int | None = Field(None, gt=0)
+    hidden: int | None = Field(default=None, gt=0)
     """Expert hidden width (default 4 x the LLM width; Parrot's code uses 4096)."""
 
 
@@ -75,26 +75,28 @@ class Recipe(_Strict):
     train: list[Group]
     lora: LoraSettings | None = None
     loss: Literal["ce", "mvcl_mi"] = "ce"
-    mvcl_mi: MvclMiSettings = Field(default_factory=MvclMiSettings)
-    moe: MoeSettings = Field(default_factory=MoeSettings)
+    mvcl_mi: MvclMiSettings = Field(default_factory=lambda: MvclMiSettings())
+    moe: MoeSettings = Field(default_factory=lambda: MoeSettings())
     modules: ModuleOverrides = Field(default_factory=ModuleOverrides)
     lr: float = Field(gt=0)
     schedule: Literal["cosine", "linear", "constant", "constant_with_warmup"] = "cosine"
-    warmup_ratio: float = Field(0.0, ge=0, le=1)
-    weight_decay: float = Field(0.0, ge=0)
-    epochs: float = Field(1.0, gt=0)
+    warmup_ratio: float = Field(default=0.0, ge=0, le=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1
-    batch_size: int = Field(8, gt=0)
-    grad_accum: int = Field(1, gt=0)
-    max_grad_norm: float = Field(1.0, ge=0)
+    batch_size: int = Field(default=8, gt=0)
+    grad_accum: int = Field(default=1, gt=0)
+    max_grad_norm: float = Field(default=1.0, ge=0)
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     gradient_checkpointing: bool = False
     group_by_length: bool = True
-    max_length: int = Field(2048, gt=0)
-    save_steps: int = Field(500, gt=0)
-    save_total_limit: int = Field(2, gt=0)
-    logging_steps: int = Field(1, gt=0)
+    max_length: int = Field(default=2048, gt=0)
+    save_steps: int = Field(default=500, gt=0)
+    save_total_limit: int = Field(default=2, gt=0)
+    logging_steps: int = Field(default=1, gt=0)
     seed: int = 0
+    trust_remote_code: bool = False
+    """Load a model whose code ships in its folder (e.g. a custom LLaVA-style VLM); same as ``-M``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:

@@ -49,7 +49,11 @@ def train(
 
 def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -> None:
     """A re-run resumes only with the same settings; it says which key changed otherwise."""
-    current = {"recipe": recipe.model_dump(mode="json"), "data": data, "model": str(model_dir)}
+    current: dict[str, Any] = {
+        "recipe": recipe.model_dump(mode="json"),
+        "data": data,
+        "model": str(model_dir),
+    }
     if path.is_file():
         stored = json.loads(path.read_text(encoding="utf-8"))
         changed = sorted(k for k in current["recipe"] if stored["recipe"].get(k) != current["recipe"][k])

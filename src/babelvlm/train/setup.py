@@ -35,15 +35,17 @@ class RunParts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_model(model_dir: Path) -> tuple[Any, Any]:
+def load_model(model_dir: Path, trust_remote_code: bool = False) -> tuple[Any, Any]:
     """Processor and model (float32 master weights; mixed precision comes from the recipe), offline."""
     import transformers
 
-    processor = transformers.AutoProcessor.from_pretrained(model_dir, local_files_only=True)
+    common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    auto_processor: Any = transformers.AutoProcessor
+    processor = auto_processor.from_pretrained(model_dir, **common)
     for name in ("AutoModelForImageTextToText", "AutoModelForCausalLM"):
         try:
             auto: Any = getattr(transformers, name)
-            return processor, auto.from_pretrained(model_dir, local_files_only=True, dtype=torch.float32)
+            return processor, auto.from_pretrained(model_dir, dtype=torch.float32, **common)
         except (ValueError, KeyError):
             continue
     raise ModelError(f"no transformers auto class loads {model_dir} for training")
@@ -56,7 +58,7 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
     from babelvlm.train.run import attach_moe
 
     set_seed(recipe.seed)  # LoRA and MoE initialisation depend on the recipe's seed only
-    processor, model = load_model(model_dir)
+    processor, model = load_model(model_dir, recipe.trust_remote_code)
     groups = resolve_groups(model, recipe.modules)
     nested = groups.image_batching == "padded"
     encoder = ChatEncoder(processor, recipe.max_length, nested)
