@@ -90,9 +90,11 @@ def _hand_moe(moe: ParrotMoE, visual: torch.Tensor, text: torch.Tensor, mask: to
         guided = attention @ keys
         probs = torch.softmax(moe.router.weight @ guided + moe.router.bias, dim=0)
         mixed = torch.zeros_like(visual[n])
+        h = moe.hidden
         for e in range(c.experts):
-            hidden = torch.nn.functional.silu(visual[n] @ moe.w_in[e] + moe.b_in[e])
-            mixed += probs[e] * (hidden @ moe.w_out[e] + moe.b_out[e])
+            columns = slice(e * h, (e + 1) * h)
+            hidden = torch.nn.functional.silu(visual[n] @ moe.w_in[:, columns] + moe.b_in[columns])
+            mixed += probs[e] * (hidden @ moe.w_out[columns] + moe.b_out[e])
         outputs.append(
             visual[n] + c.alpha * mixed if c.residual_form == "paper" else mixed + c.alpha * visual[n]
         )

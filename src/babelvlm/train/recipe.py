@@ -55,7 +55,7 @@ class MoeSettings(_Strict):
     residual_form: Literal["paper", "code"] = "paper"
     expert: Literal["mlp", "swiglu"] = "mlp"
     hidden: int | None = Field(default=None, gt=0)
-    """Expert hidden width (default 4 x the LLM width; Parrot's code uses 4096)."""
+    """Expert hidden width (default: the LLM width, as Parrot's code: 4096 on a 4096-wide LLM)."""
 
 
 class ModuleOverrides(_Strict):

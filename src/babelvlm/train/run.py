@@ -31,7 +31,7 @@ def train(
         raise ConfigError(f"--model {model}: training needs a local transformers model (fix: --model hf:DIR)")
     model_dir = resolve_model_dir(model.removeprefix("hf:"))
     out.mkdir(parents=True, exist_ok=True)
-    _check_same_recipe(out / RECIPE_FILE, recipe, data, model_dir)
+    settings = _check_same_recipe(out / RECIPE_FILE, recipe, data, model_dir)
     if (out / SUMMARY_FILE).is_file():
         log.warning("%s already holds a finished run; nothing to do", out)
         summary: dict[str, Any] = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
@@ -39,6 +39,9 @@ def train(
     from babelvlm.train.setup import build_trainer, save_outputs
 
     trainer, parts = build_trainer(recipe, model_dir, data, out)
+    (out / RECIPE_FILE).write_text(
+        json.dumps(settings, indent=2) + "\n", encoding="utf-8"
+    )  # once all checks passed
     last = _last_checkpoint(out / CHECKPOINTS)
     from babelvlm.train.trainer import LOG_FILE, truncate_log
 
@@ -47,7 +50,7 @@ def train(
     return save_outputs(trainer, parts, recipe, out, {"model": model, "data": data, "result": result})
 
 
-def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -> None:
+def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -> dict[str, Any]:
     """A re-run resumes only with the same settings; it says which key changed otherwise."""
     current: dict[str, Any] = {
         "recipe": recipe.model_dump(mode="json"),
@@ -63,8 +66,7 @@ def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -
                 f"{path.parent} holds a run with other settings ({', '.join(changed)}); re-running resumes "
                 "only the same command (fix: use another --out or the same --set values)"
             )
-        return
-    path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    return current
 
 
 def _last_checkpoint(folder: Path) -> Path | None:
