@@ -16,7 +16,7 @@ $(BIN)/python:
 # torch first: a plain dependency on torch would pull a multi-GB CUDA build.
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIPC) torch==2.13.0
-	$(PIPC) -e '.[hf,ray,semantic,dev]'
+	$(PIPC) -e '.[hf,ray,semantic,train,dev]'
 	bash scripts/install_system_deps.sh
 	touch $@
 

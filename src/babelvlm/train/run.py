@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from babelvlm.errors import ConfigError
+from babelvlm.errors import ConfigError, MissingDependencyError
 from babelvlm.models import parrot_moe
 from babelvlm.models.hf import resolve_model_dir
 from babelvlm.train.recipe import Recipe, load_recipe
@@ -36,8 +36,10 @@ def train(
         log.warning("%s already holds a finished run; nothing to do", out)
         summary: dict[str, Any] = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
         return summary
-    from babelvlm.train.setup import build_trainer, save_outputs
-
+    try:
+        from babelvlm.train.setup import build_trainer, save_outputs
+    except ImportError as exc:
+        raise MissingDependencyError(exc.name or "peft", "train", "babelvlm train") from exc
     trainer, parts = build_trainer(recipe, model_dir, data, out)
     (out / RECIPE_FILE).write_text(
         json.dumps(settings, indent=2) + "\n", encoding="utf-8"
