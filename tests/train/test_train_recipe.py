@@ -46,11 +46,12 @@ def test_overrides_are_typed_and_nested() -> None:
         ("train=[vision,brain]", "key 'train.1'"),
         ("batch_size=0", "key 'batch_size'"),
         ("train=[moe]", "moe.enabled is false"),
+        ("train=[llm,moe];moe.enabled=true", "a trained MoE would be lost"),
     ],
 )
 def test_bad_recipe_values_name_the_key(override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=r"sft_lora\.yaml") as info:
-        load_recipe("sft_lora", [override])
+        load_recipe("sft_lora", override.split(";"))
     assert message in str(info.value)
 
 

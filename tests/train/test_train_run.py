@@ -98,3 +98,19 @@ def test_every_recipe_overfits_one_batch_and_trains_only_its_groups(
         for row in rows[:3]:
             total = sum(row[t] for t in terms[:4]) + 0.5 * row["kl_src_tgt"] + 1.0 * row["kl_tgt_src"]
             assert total == pytest.approx(row["loss"], rel=1e-4)
+
+
+def test_gradient_accumulation_does_not_change_the_run(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
+    """Batch 4 in one step == batch 2 accumulated twice: the loss is normalised by the answer tokens of
+    the whole accumulated batch (rows of different lengths, a text-only row among them)."""
+    data = write_llava_data(tmp_path / "data", 4, text_only_every=3)
+    common = ["max_steps=3", "lr=3e-3", "group_by_length=false", "gradient_checkpointing=false"]
+    _, rows_one = _run("vila_stage2", tiny_dirs["llava"], data, tmp_path / "one", *common, "batch_size=4")
+    extra = ["batch_size=2", "grad_accum=2"]
+    _, rows_two = _run("vila_stage2", tiny_dirs["llava"], data, tmp_path / "two", *common, *extra)
+    assert [r["loss"] for r in rows_two] == pytest.approx([r["loss"] for r in rows_one], rel=1e-5)
+    a, b = (
+        load_file(str(tmp_path / "one/model.safetensors")),
+        load_file(str(tmp_path / "two/model.safetensors")),
+    )
+    assert max(float((a[k] - b[k]).abs().max()) for k in a) < 0.05 * 3e-3

@@ -104,6 +104,11 @@ class Recipe(_Strict):
             raise ValueError("'train' lists no module group (fix: e.g. train: [projector, llm])")
         if "moe" in self.train and not self.moe.enabled:
             raise ValueError("'train' has moe but moe.enabled is false (fix: --set moe.enabled=true)")
+        if self.lora is not None and "moe" in self.train:
+            raise ValueError(
+                "LoRA runs save only adapters, so a trained MoE would be lost (fix: train the MoE without "
+                "lora, as parrot_stage2 does)"
+            )
         if self.lora is not None:
             outside = sorted(set(self.lora.groups) - set(self.train))
             if outside or "moe" in self.lora.groups:
@@ -172,8 +177,10 @@ def _explain(exc: ValidationError) -> str:
     """One line per problem: the dotted key, what is wrong and the fix."""
     lines = []
     for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "recipe"
-        if error["type"] == "extra_forbidden":
+        key = ".".join(str(p) for p in error["loc"])
+        if not key:  # a rule across keys (model validator): its message says what and the fix
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+        elif error["type"] == "extra_forbidden":
             lines.append(f"unknown key '{key}' (fix: remove it; known keys: {_known(error['loc'])})")
         else:
             lines.append(f"key '{key}': {error['msg']} (got {error.get('input')!r})")
