@@ -114,3 +114,21 @@ def test_gradient_accumulation_does_not_change_the_run(tiny_dirs: dict[str, Path
         load_file(str(tmp_path / "two/model.safetensors")),
     )
     assert max(float((a[k] - b[k]).abs().max()) for k in a) < 0.05 * 3e-3
+
+
+def test_models_without_loss_kwargs_get_the_same_loss(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
+    """A custom VLM whose forward takes no ``num_items_in_batch``: CE from its logits equals the loss
+    transformers computes (the path the model organism's custom models take)."""
+    from babelvlm.train.setup import build_trainer
+
+    data = write_llava_data(tmp_path / "data", 4, text_only_every=3)
+    trainer, _ = build_trainer(
+        load_recipe("vila_stage2", FAST), tiny_dirs["llava"], str(data), tmp_path / "o"
+    )
+    assert trainer.forward_takes_counts
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+    with torch.no_grad():
+        ours = trainer.compute_loss(trainer.model, dict(batch))
+        trainer.forward_takes_counts = False
+        by_hand = trainer.compute_loss(trainer.model, dict(batch))
+    assert float(by_hand) == pytest.approx(float(ours), rel=1e-5)
