@@ -41,13 +41,12 @@ def train(
     except ImportError as exc:
         raise MissingDependencyError(exc.name or "peft", "train", "babelvlm train") from exc
     trainer, parts = build_trainer(recipe, model_dir, data, out)
-    (out / RECIPE_FILE).write_text(
-        json.dumps(settings, indent=2) + "\n", encoding="utf-8"
-    )  # once all checks passed
     last = _last_checkpoint(out / CHECKPOINTS)
-    from babelvlm.train.trainer import LOG_FILE, truncate_log
+    if trainer.is_world_process_zero():  # files are written by the main process only, once all checks passed
+        from babelvlm.train.trainer import LOG_FILE, truncate_log
 
-    truncate_log(out / LOG_FILE, int(last.name.rsplit("-", 1)[1]) if last else 0)
+        (out / RECIPE_FILE).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        truncate_log(out / LOG_FILE, int(last.name.rsplit("-", 1)[1]) if last else 0)
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     return save_outputs(trainer, parts, recipe, out, {"model": model, "data": data, "result": result})
 

@@ -67,7 +67,7 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
         dataset = ParallelDataset(read_parallel(data, recipe.mvcl_mi.tgt_langs), encoder)
     else:
         dataset = ConversationDataset(read_conversations(data), encoder)
-    dataset[0]  # the chat template and processor work on this data before anything trains
+    _ = dataset[0]  # the chat template and processor work on this data before anything trains
     projector = groups.module_names("projector")[0] if groups.module_names("projector") else ""
     moe = attach_moe(model, recipe, model_dir, projector)
     lora_groups = list(recipe.lora.groups) if recipe.lora else []
