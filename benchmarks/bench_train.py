@@ -31,7 +31,14 @@ from babelvlm.train.encode import ChatEncoder
 from babelvlm.train.run import train
 from babelvlm.train.setup import load_model
 
-SETS = ["warmup_ratio=0", "precision=fp32", "group_by_length=false", "save_steps=100000", "lr=1e-3"]
+SETS = [
+    "warmup_ratio=0",
+    "grad_accum=1",
+    "precision=fp32",
+    "group_by_length=false",
+    "save_steps=100000",
+    "lr=1e-3",
+]
 
 
 def overhead(
