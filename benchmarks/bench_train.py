@@ -117,6 +117,7 @@ def moe_step_ratio(model_dir: Path, data: Path, batch: int, repeats: int) -> tup
             config = parrot_moe.MoeConfig(
                 width=64,
                 projector="model.multi_modal_projector",
+                language_model="model.language_model",
                 image_token_id=int(model.config.image_token_id),
             )
             parrot_moe.attach(model, parrot_moe.ParrotMoE(config))

@@ -142,6 +142,7 @@ def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path:
             experts=2,
             alpha=5.0,
             projector="model.multi_modal_projector",
+            language_model="model.language_model",
             image_token_id=int(model.config.image_token_id),
         )
     )
