@@ -8,7 +8,7 @@
    the MoE adds are printed too: on this 2-layer, 64-wide LLM, six experts over 16 visual tokens per image are
    a large share of the arithmetic itself (on a 7B LLM with 576 visual tokens it is ~2 %).
 
-    PYTHONPATH=src .venv/bin/python benchmarks/bench_train.py [--steps 60]
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_train.py [--steps 120]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def moe_step_ratio(model_dir: Path, data: Path, batch: int, repeats: int) -> tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
