@@ -16,7 +16,7 @@ $(BIN)/python:
 # torch first: a plain dependency on torch would pull a multi-GB CUDA build.
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIPC) torch==2.13.0
-	$(PIPC) -e '.[hf,ray,semantic,xlsx,hub,builders,dev]'
+	$(PIPC) -e '.[hf,ray,semantic,xlsx,hub,builders,train,dev]'
 	bash scripts/install_system_deps.sh
 	touch $@
 

@@ -236,6 +236,15 @@ def _add_translate() -> None:
 _add_translate()
 
 
+def _add_train() -> None:
+    from babelvlm.train.cli import train_command
+
+    app.command("train")(train_command)
+
+
+_add_train()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
