@@ -15,6 +15,7 @@ _TASK_MODULES: tuple[str, ...] = (
     "babelvlm.tasks.mmbench",
     "babelvlm.tasks.japanese",
     "babelvlm.tasks.pixmo",
+    "babelvlm.tasks.organism",
 )
 
 _cache: dict[str, Task] | None = None
