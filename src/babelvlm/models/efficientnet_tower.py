@@ -1,8 +1,8 @@
 """A transformers vision tower around EfficientNet-Lite0, for LLaVA-style models (the model organism).
 
 The 1280-channel feature map is average-pooled to ``pool_size`` x ``pool_size`` tokens and standardised
-with a stored per-channel mean and standard deviation (buffers saved with the weights, measured on the
-training images): pretrained features standardised this way differ between images, which a LLaVA
+with a stored per-channel mean and inverse standard deviation (buffers saved with the weights, measured on
+the training images): pretrained features standardised this way differ between images, which a LLaVA
 projector needs to learn anything (raw CNN tokens were nearly identical across images in a first probe).
 ``register_architectures()`` makes ``AutoConfig`` / ``AutoModel`` know the tower, so that a
 ``LlavaForConditionalGeneration`` directory using it loads with ``from_pretrained`` like any other.
@@ -28,13 +28,13 @@ class EfficientNetLiteVisionConfig(PretrainedConfig):  # type: ignore[no-untyped
     model_type = MODEL_TYPE
 
     def __init__(
-        self, image_size: int = 128, pool_size: int = 2, std_eps: float = 1e-6, **kwargs: Any
+        self, image_size: int = 128, pool_size: int = 2, min_std: float = 0.02, **kwargs: Any
     ) -> None:
         self.image_size = image_size
         self.pool_size = pool_size
         self.hidden_size = FEATURE_DIM
         self.patch_size = image_size // pool_size  # what LLaVA's processor divides the image by
-        self.std_eps = std_eps
+        self.min_std = min_std
         super().__init__(**kwargs)
 
     @property
@@ -53,14 +53,14 @@ class EfficientNetLiteVisionModel(PreTrainedModel):
     _supports_flash_attn = True
     _supports_flex_attn = True
     feature_mean: torch.Tensor
-    feature_std: torch.Tensor
+    feature_scale: torch.Tensor
     backbone: EfficientNetLite0
 
     def __init__(self, config: EfficientNetLiteVisionConfig) -> None:
         super().__init__(config)
         self.backbone = EfficientNetLite0()
         self.register_buffer("feature_mean", torch.zeros(FEATURE_DIM))
-        self.register_buffer("feature_std", torch.ones(FEATURE_DIM))
+        self.register_buffer("feature_scale", torch.ones(FEATURE_DIM))
         self.post_init()  # type: ignore[no-untyped-call]
 
     def _init_weights(self, module: Any) -> None:
@@ -73,9 +73,14 @@ class EfficientNetLiteVisionModel(PreTrainedModel):
         return pooled.flatten(2).transpose(1, 2)
 
     def set_standardisation(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        """Store the training-set per-channel mean and standard deviation of the pooled tokens."""
+        """Store the training-set per-channel mean and 1 / standard deviation of the pooled tokens; a channel
+        that does not vary on the training images (std < ``min_std``, e.g. a ReLU6 channel that is always 0)
+        gets scale 0: it carries nothing to learn from, and dividing by its tiny std would blow up the
+        first image where it fires."""
+        live = std >= self.config.min_std
+        scale = torch.where(live, 1.0 / std.clamp_min(self.config.min_std), torch.zeros_like(std))
         self.feature_mean.copy_(mean.to(self.feature_mean.dtype))
-        self.feature_std.copy_(std.clamp_min(self.config.std_eps).to(self.feature_std.dtype))
+        self.feature_scale.copy_(scale.to(self.feature_scale.dtype))
 
     def forward(
         self,
@@ -86,7 +91,7 @@ class EfficientNetLiteVisionModel(PreTrainedModel):
     ) -> BaseModelOutputWithPooling:
         """Standardised tokens as ``last_hidden_state`` and as the only ``hidden_states`` entry (LLaVA
         selects ``hidden_states[-1]``)."""
-        tokens = (self.pooled_features(pixel_values) - self.feature_mean) / self.feature_std
+        tokens = (self.pooled_features(pixel_values) - self.feature_mean) * self.feature_scale
         return BaseModelOutputWithPooling(
             last_hidden_state=tokens, pooler_output=tokens.mean(dim=1), hidden_states=(tokens,)
         )

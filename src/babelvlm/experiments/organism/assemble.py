@@ -112,6 +112,7 @@ def build_model(lm_dir: Path, processor: Any, image_size: int, pool_size: int) -
         tie_word_embeddings=bool(lm.config.tie_word_embeddings),
     )
     model: Any = LlavaForConditionalGeneration(config)
+    init_projector(model.model.multi_modal_projector, float(lm.config.initializer_range))
     model.model.language_model.load_state_dict(lm.model.state_dict(), strict=True)
     model.lm_head.load_state_dict(lm.lm_head.state_dict(), strict=True)
     model.model.vision_tower.backbone.load_state_dict(parts.load_vision_backbone().state_dict(), strict=True)
@@ -119,8 +120,19 @@ def build_model(lm_dir: Path, processor: Any, image_size: int, pool_size: int) -
     return model.float().eval()
 
 
+def init_projector(projector: Any, std: float) -> None:
+    """LLaVA's projector initialisation, explicitly: weights N(0, std), biases 0 (the constructor alone
+    leaves freshly created weights uninitialised)."""
+    import torch
+
+    with torch.no_grad():
+        for layer in (projector.linear_1, projector.linear_2):
+            layer.weight.normal_(mean=0.0, std=std)
+            layer.bias.zero_()
+
+
 def standardise(model: Any, processor: Any, images: Sequence[Any], batch: int = 32) -> int:
-    """Set the tower's per-channel mean and std from the pooled tokens of ``images``; returns how many
+    """Set the tower's per-channel mean and scale from the pooled tokens of ``images``; returns how many
     tokens were measured."""
     import torch
 
