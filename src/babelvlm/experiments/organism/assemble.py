@@ -31,14 +31,18 @@ def assemble_organism(
     image_size: int = 128,
     pool_size: int = 2,
     seed: int = 0,
+    lm_dir: Path | None = None,
 ) -> Path:
-    """Build, standardise on ``feature_images`` (PIL images of the training set) and save the organism."""
+    """Build, standardise on ``feature_images`` (PIL images of the training set) and save the organism.
+
+    ``language`` names the LM family (template, end-of-turn token); ``lm_dir`` replaces the dequantised
+    packaged LM with another directory of that family (tests use a tiny one)."""
     import torch
 
     from babelvlm.models.efficientnet_tower import register_architectures
 
     register_architectures()
-    lm_dir = parts.language_model_dir(language)
+    lm_dir = lm_dir or parts.language_model_dir(language)
     processor = build_processor(lm_dir, language, image_size, pool_size)
     torch.manual_seed(seed)  # the projector's initialisation
     model = build_model(lm_dir, processor, image_size, pool_size)
@@ -53,6 +57,7 @@ def assemble_organism(
         "visual_tokens": pool_size * pool_size,
         "standardised_on": {"images": len(feature_images), "tokens": n_tokens},
         "seed": seed,
+        "language_model_dir": str(lm_dir),
         "parts": {"vision": parts.parts_table()["vision"], "language": parts.parts_table()[language]},
     }
     (out_dir / "organism.json").write_text(

@@ -1,0 +1,94 @@
+"""The organism's training data, drawn from the ``organism`` task with a training seed.
+
+The same generator as the evaluation (``babelvlm eval --tasks organism``), through the task's public
+``load`` with another seed, written as LLaVA conversation JSONL (``image``, ``conversations`` with
+human / gpt turns and the ``<image>`` placeholder) that ``babelvlm train`` reads. One question per scene;
+its language is English with probability ``en_share``, else one of the other languages (English-heavy:
+1.0 for English-only instruction data, 0.9 for 90/10).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from babelvlm.errors import ConfigError
+from babelvlm.schema import Sample
+from babelvlm.tasks.base import LoadOptions
+from babelvlm.tasks.registry import get_task
+
+EVAL_SEED = 0
+"""The seed ``babelvlm eval --tasks organism`` uses by default; training data must use another."""
+
+
+def task_samples(seed: int, scenes: int, langs: Sequence[str] | None = None) -> list[Sample]:
+    """The organism task's samples for ``seed`` (``scenes`` scenes per question type)."""
+    if seed == EVAL_SEED:
+        raise ConfigError(f"seed {EVAL_SEED} is the evaluation copy (fix: train on any other seed)")
+    options = LoadOptions(seed=seed, langs=list(langs) if langs else None, extra={"scenes": str(scenes)})
+    return list(get_task("organism").load(options))
+
+
+def by_scene(samples: Sequence[Sample]) -> dict[int, dict[str, Sample]]:
+    """Samples grouped by scene, then by question language."""
+    grouped: dict[int, dict[str, Sample]] = {}
+    for sample in samples:
+        grouped.setdefault(int(sample.meta["scene"]), {})[sample.lang] = sample
+    return grouped
+
+
+def choose_languages(
+    scenes: Sequence[int], langs: Sequence[str], en_share: float, seed: int
+) -> dict[int, str]:
+    """One question language per scene: ``en`` with probability ``en_share``, else uniform over the rest."""
+    if not 0.0 <= en_share <= 1.0:
+        raise ConfigError(f"en_share={en_share} is not in [0, 1] (fix: e.g. 1.0 or 0.9)")
+    others = [lang for lang in langs if lang != "en"]
+    if en_share < 1.0 and not others:
+        raise ConfigError("en_share < 1 needs a language other than en (fix: add languages)")
+    rng = random.Random(f"organism-mix-{seed}")
+    return {s: "en" if rng.random() < en_share or not others else rng.choice(others) for s in scenes}
+
+
+def llava_row(sample: Sample, image: str) -> dict[str, Any]:
+    """One LLaVA conversation: the image, the question, the answer word."""
+    return {
+        "id": sample.id,
+        "image": image,
+        "conversations": [
+            {"from": "human", "value": f"<image>\n{sample.prompt}"},
+            {"from": "gpt", "value": sample.references[0]},
+        ],
+        "lang": sample.lang,
+        "qtype": sample.meta["qtype"],
+    }
+
+
+def write_llava_jsonl(out_dir: Path, seed: int, scenes: int, en_share: float = 1.0) -> Path:
+    """``out_dir/train.jsonl`` (+ ``images/``): one conversation per scene, English-heavy by ``en_share``."""
+    grouped = by_scene(task_samples(seed, scenes))
+    langs = sorted({lang for per_lang in grouped.values() for lang in per_lang})
+    chosen = choose_languages(sorted(grouped), langs, en_share, seed)
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for scene, per_lang in sorted(grouped.items()):
+        sample = per_lang[chosen[scene]]
+        source = Path(str(sample.images[0].path))
+        image = f"images/{seed}-{source.name}"
+        shutil.copyfile(source, out_dir / image)
+        lines.append(json.dumps(llava_row(sample, image), ensure_ascii=False))
+    path = out_dir / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def feature_images(samples: Sequence[Sample]) -> list[Any]:
+    """The distinct images of ``samples`` as RGB PIL images (to measure the tower's standardisation)."""
+    from PIL import Image
+
+    paths = sorted({str(s.images[0].path) for s in samples})
+    return [Image.open(p).convert("RGB") for p in paths]
