@@ -206,6 +206,15 @@ def _add_analysis() -> None:
 _add_analysis()
 
 
+def _add_train() -> None:
+    from babelvlm.train.cli import train_command
+
+    app.command("train")(train_command)
+
+
+_add_train()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

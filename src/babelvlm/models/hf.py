@@ -36,7 +36,13 @@ _KNOWN_OPTIONS = {
 _ANSWER_OPTIONS = ("max_new_tokens", "dtype", "trust_remote_code", "attn_implementation")
 """Options that can change answers, hence part of the fingerprint (batch size and device only change
 speed, up to floating-point noise)."""
-_SMALL_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "processor_config.json")
+_SMALL_FILES = (
+    "config.json",
+    "generation_config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "parrot_moe.json",
+)
 _SAMPLE_BYTES = 1 << 16
 
 
@@ -358,8 +364,21 @@ def _load(model_dir: Path, options: dict[str, str]) -> tuple[Any, Any, Any]:
             raise ConfigError(
                 f"cannot move the model to device {device!r}: {exc} (fix: -M device=cpu)"
             ) from exc
+    _attach_saved_moe(model, model_dir)
     model.eval()
     return torch, processor, model
+
+
+def _attach_saved_moe(model: Any, model_dir: Path) -> None:
+    """A directory trained with the Parrot MoE (``babelvlm train parrot_stage2``) holds it next to the
+    weights; attach it so that ``hf:OUT`` answers with it, no flag needed."""
+    from babelvlm.models import parrot_moe
+
+    if (model_dir / parrot_moe.CONFIG_FILE).is_file():
+        try:
+            parrot_moe.load_into(model, model_dir)
+        except Exception as exc:
+            raise ModelError(f"cannot load the Parrot MoE saved in {model_dir}: {exc}") from exc
 
 
 def _load_model(transformers: Any, model_dir: Path, kwargs: dict[str, Any]) -> Any:

@@ -1,0 +1,1 @@
+"""``babelvlm train``: the papers' training recipes on transformers.Trainer + peft + accelerate."""

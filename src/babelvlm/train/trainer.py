@@ -1,0 +1,135 @@
+"""``RecipeTrainer``: transformers' Trainer with the recipe's loss (CE or MVCL-MI, eq. 10), loss terms and
+throughput in the logs, length-grouped batching, and ``train_log.jsonl`` written as it goes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import Trainer, TrainerCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from babelvlm.train.mvcl_mi import answer_counts, mvcl_mi_terms
+from babelvlm.train.recipe import Recipe
+
+LOG_FILE = "train_log.jsonl"
+
+
+class RecipeTrainer(Trainer):
+    """Trainer whose loss is a sum over answer tokens divided by the answer tokens of the whole
+    accumulated and gathered batch, so accumulation and data parallelism leave it unchanged."""
+
+    def __init__(self, *args: Any, recipe: Recipe, lengths: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recipe = recipe
+        self.lengths = lengths
+        self.loss_is_scaled_for_ga = True
+        self._terms: dict[str, float] = {}
+        self._tokens = 0
+        self._since = (time.perf_counter(), 0)
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        """Length-grouped batches (similar lengths pad less), else the Trainer's random sampler."""
+        if self.recipe.group_by_length and self.lengths:
+            size = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            return LengthGroupedSampler(size, lengths=self.lengths)
+        return super()._get_train_sampler(train_dataset)
+
+    def _get_num_items_in_batch(self, batch_samples: list[Any], device: torch.device) -> Any:
+        """Answer tokens of the accumulated batch summed over processes: a scalar for CE, [n_src, n_tgt]
+        for MVCL-MI."""
+        if self.recipe.loss == "mvcl_mi":
+            counts = sum(answer_counts(b["labels"], b["n_variants"]) for b in batch_samples)
+        else:
+            counts = sum((b["labels"][:, 1:] != -100).sum() for b in batch_samples)
+        counts = torch.as_tensor(counts).to(device)
+        if self.args.world_size > 1:
+            counts = self.accelerator.reduce(counts, reduction="sum")
+        return counts
+
+    def compute_loss(
+        self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
+    ) -> Any:
+        """CE (the model's own loss, normalised by ``num_items_in_batch``) or eq. 10; multiplied by the
+        process count because DDP averages the gradients of per-process sums."""
+        labels = inputs.pop("labels")
+        n_variants = inputs.pop("n_variants", 1)
+        self._tokens += int(inputs["attention_mask"].sum())
+        counts = num_items_in_batch
+        if counts is None:
+            counts = self._get_num_items_in_batch(
+                [{"labels": labels, "n_variants": n_variants}], labels.device
+            )
+        if self.recipe.loss == "mvcl_mi":
+            outputs = model(**inputs, labels=labels)
+            settings = self.recipe.mvcl_mi
+            loss, terms = mvcl_mi_terms(
+                outputs.logits, labels, counts[0], counts[1], settings.alpha, settings.beta
+            )
+            for name, value in terms.items():
+                self._terms[name] = self._terms.get(name, 0.0) + float(value.detach())
+        else:
+            outputs = model(**inputs, labels=labels, num_items_in_batch=counts)
+            loss = outputs.loss
+        if self.args.world_size > 1:
+            loss = loss * self.args.world_size
+        return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        """Add each loss term (mean per optimizer step, summed over processes) and tokens/s."""
+        if "loss" in logs:
+            started, step = self._since
+            steps = max(1, self.state.global_step - step)
+            names = sorted(self._terms)
+            values = torch.tensor(
+                [self._terms[n] for n in names] + [float(self._tokens)], dtype=torch.float64
+            )
+            if self.args.world_size > 1:
+                values = self.accelerator.reduce(values.to(self.args.device), reduction="sum").cpu()
+            for name, value in zip(names, values[:-1].tolist(), strict=True):
+                logs[name] = value / steps
+            logs["tokens_per_s"] = float(values[-1]) / max(time.perf_counter() - started, 1e-9)
+            self._terms, self._tokens = {}, 0
+            self._since = (time.perf_counter(), self.state.global_step)
+        super().log(logs, start_time)
+
+
+class JsonlLog(TrainerCallback):
+    """One JSON line per logged step (``step``, ``loss``, ``lr``, ``grad_norm``, ``tokens_per_s`` and
+    every loss term), appended and flushed as training goes; the end-of-run totals go to ``final``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.final: dict[str, Any] = {}
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        if "loss" not in logs:
+            self.final.update(logs)
+            return
+        row: dict[str, Any] = {
+            "step": state.global_step,
+            "loss": logs["loss"],
+            "lr": logs.get("learning_rate"),
+        }
+        row.update({k: v for k, v in logs.items() if k not in ("loss", "learning_rate")})
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+
+def truncate_log(path: Path, last_step: int) -> None:
+    """Drop lines after ``last_step`` (written by a killed run past its last checkpoint)."""
+    if not path.is_file():
+        return
+    keep = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["step"] <= last_step
+    ]
+    path.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
