@@ -39,6 +39,9 @@ def load_model(model_dir: Path) -> tuple[Any, Any]:
     """Processor and model (float32 master weights; mixed precision comes from the recipe), offline."""
     import transformers
 
+    from babelvlm.models.efficientnet_tower import register_architectures
+
+    register_architectures()  # BabelVLM's own vision tower (the model organism's), as hf: does
     processor = transformers.AutoProcessor.from_pretrained(model_dir, local_files_only=True)
     for name in ("AutoModelForImageTextToText", "AutoModelForCausalLM"):
         try:

@@ -47,7 +47,7 @@ def test_real_organism_tokens_differ_and_eval_runs(language: str, tmp_path: Path
     flat = torch.nn.functional.normalize(tokens.reshape(12, -1), dim=-1)
     cosine = (flat @ flat.T)[~torch.eye(12, dtype=torch.bool)]
     assert cosine.max() < 0.95
-    text_norm = model.model.get_input_embeddings().weight.norm(dim=-1).mean()
+    text_norm = model.model.get_input_embeddings().weight.detach().norm(dim=-1).mean()
     assert 0.2 < float(projected.norm(dim=-1).mean() / text_norm) < 20  # same scale as text embeddings
     out = tmp_path / f"run-{language}"
     args = ["eval", "--model", f"hf:{directory}", "--tasks", "organism", "--limit", "8", "--out", str(out)]

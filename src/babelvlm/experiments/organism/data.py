@@ -25,11 +25,14 @@ EVAL_SEED = 0
 """The seed ``babelvlm eval --tasks organism`` uses by default; training data must use another."""
 
 
-def task_samples(seed: int, scenes: int, langs: Sequence[str] | None = None) -> list[Sample]:
+def task_samples(
+    seed: int, scenes: int, langs: Sequence[str] | None = None, qtypes: Sequence[str] | None = None
+) -> list[Sample]:
     """The organism task's samples for ``seed`` (``scenes`` scenes per question type)."""
     if seed == EVAL_SEED:
         raise ConfigError(f"seed {EVAL_SEED} is the evaluation copy (fix: train on any other seed)")
-    options = LoadOptions(seed=seed, langs=list(langs) if langs else None, extra={"scenes": str(scenes)})
+    extra = {"scenes": str(scenes), **({"qtypes": ",".join(qtypes)} if qtypes else {})}
+    options = LoadOptions(seed=seed, langs=list(langs) if langs else None, extra=extra)
     return list(get_task("organism").load(options))
 
 
@@ -68,9 +71,11 @@ def llava_row(sample: Sample, image: str) -> dict[str, Any]:
     }
 
 
-def write_llava_jsonl(out_dir: Path, seed: int, scenes: int, en_share: float = 1.0) -> Path:
+def write_llava_jsonl(
+    out_dir: Path, seed: int, scenes: int, en_share: float = 1.0, qtypes: Sequence[str] | None = None
+) -> Path:
     """``out_dir/train.jsonl`` (+ ``images/``): one conversation per scene, English-heavy by ``en_share``."""
-    grouped = by_scene(task_samples(seed, scenes))
+    grouped = by_scene(task_samples(seed, scenes, qtypes=qtypes))
     langs = sorted({lang for per_lang in grouped.values() for lang in per_lang})
     chosen = choose_languages(sorted(grouped), langs, en_share, seed)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
