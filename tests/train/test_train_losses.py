@@ -36,9 +36,7 @@ def _hand_terms(alpha: float, beta: float) -> dict[str, float]:
 
     def kl(student: int, teacher: int) -> float:
         total = sum(
-            p * math.log(p / q)
-            for t, _ in answers[student]
-            for p, q in zip(probs[student][t], probs[teacher][t])
+            p * math.log(p / q) for t, _ in answers[student] for p, q in zip(probs[student][t], probs[teacher][t])
         )
         return total / len(answers[student])
 
@@ -93,9 +91,7 @@ def _hand_moe(moe: ParrotMoE, visual: torch.Tensor, text: torch.Tensor, mask: to
         for e in range(c.experts):
             hidden = torch.nn.functional.silu(visual[n] @ moe.w_in[e] + moe.b_in[e])
             mixed += probs[e] * (hidden @ moe.w_out[e] + moe.b_out[e])
-        outputs.append(
-            visual[n] + c.alpha * mixed if c.residual_form == "paper" else mixed + c.alpha * visual[n]
-        )
+        outputs.append(visual[n] + c.alpha * mixed if c.residual_form == "paper" else mixed + c.alpha * visual[n])
     return torch.stack(outputs)
 
 
@@ -104,9 +100,7 @@ def test_moe_equals_eq_2_to_5_by_hand(form: str) -> None:
     torch.manual_seed(0)
     moe = ParrotMoE(MoeConfig(width=8, experts=3, alpha=0.1, residual_form=form, hidden=16)).double()
     visual, text = torch.randn(4, 5, 8, dtype=torch.float64), torch.randn(4, 6, 8, dtype=torch.float64)
-    mask = torch.tensor(
-        [[1, 1, 1, 0, 0, 0], [1] * 6, [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1]], dtype=torch.bool
-    )
+    mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1] * 6, [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1]], dtype=torch.bool)
     assert torch.allclose(moe(visual, text, mask), _hand_moe(moe, visual, text, mask), atol=1e-12)
 
 
@@ -128,20 +122,11 @@ def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path:
 
     folder = tmp_path / "with_moe"
     shutil.copytree(tiny_dirs["llava"], folder)
-    request = Request(
-        key="k", task="t", sample_id="s", prompt="What is written on the sign?", images=[png((9, 80, 9))]
-    )
+    request = Request(key="k", task="t", sample_id="s", prompt="What is written on the sign?", images=[png((9, 80, 9))])
     plain = create(str(folder), {}).token_stats([request], [" open"])[0]
     model = create(str(folder), {}).model
-    moe = ParrotMoE(
-        MoeConfig(
-            width=64,
-            experts=2,
-            alpha=5.0,
-            projector="model.multi_modal_projector",
-            image_token_id=int(model.config.image_token_id),
-        )
-    )
+    moe = ParrotMoE(MoeConfig(width=64, experts=2, alpha=5.0, projector="model.multi_modal_projector",
+                              image_token_id=int(model.config.image_token_id)))
     parrot_moe.save(moe, folder)
     loaded = create(str(folder), {})
     assert isinstance(getattr(loaded.model, "parrot_moe", None), ParrotMoE)

@@ -21,17 +21,11 @@ FAST = ["save_steps=1000", "warmup_ratio=0", "batch_size=4", "grad_accum=1", "pr
 OVERFIT_LR = {"sft_lora": 2e-2, "mvcl_mi": 3e-3, "vila_stage0": 2e-2, "parrot_stage1": 2e-2}
 PREFIXES = {
     "idefics3": {"vision": "model.vision_model", "projector": "model.connector", "llm": "model.text_model"},
-    "llava": {
-        "vision": "model.vision_tower",
-        "projector": "model.multi_modal_projector",
-        "llm": "model.language_model",
-    },
+    "llava": {"vision": "model.vision_tower", "projector": "model.multi_modal_projector", "llm": "model.language_model"},
 }
 
 
-def _run(
-    recipe: str, model_dir: Path, data: Path, out: Path, *extra: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _run(recipe: str, model_dir: Path, data: Path, out: Path, *extra: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     summary = train(recipe, f"hf:{model_dir}", str(data), out, [*FAST, *extra])
     rows = [json.loads(line) for line in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines()]
     return summary, rows
@@ -58,16 +52,8 @@ PROJECTOR_ONLY = {"vila_stage0", "parrot_stage1"}
 @pytest.mark.parametrize("arch", ["idefics3", "llava"])
 @pytest.mark.parametrize(
     "recipe",
-    [
-        "sft_lora",
-        "vila_stage0",
-        "vila_stage1",
-        "vila_stage2",
-        "parrot_stage1",
-        "parrot_stage2",
-        "mvcl_mi",
-        "multilingual_sft",
-    ],
+    ["sft_lora", "vila_stage0", "vila_stage1", "vila_stage2", "parrot_stage1", "parrot_stage2", "mvcl_mi",
+     "multilingual_sft"],
 )
 def test_every_recipe_overfits_one_batch_and_trains_only_its_groups(
     tiny_dirs: dict[str, Path], tmp_path: Path, xtvqa_data: Path, recipe: str, arch: str
@@ -77,12 +63,7 @@ def test_every_recipe_overfits_one_batch_and_trains_only_its_groups(
     mvcl = recipe == "mvcl_mi"
     data = xtvqa_data if mvcl else write_llava_data(tmp_path / "data", 4)
     lr = OVERFIT_LR.get(recipe, 3e-3)
-    extra = [
-        f"lr={lr}",
-        "max_steps=30",
-        "batch_size=2" if mvcl else "batch_size=4",
-        "gradient_checkpointing=false",
-    ]
+    extra = [f"lr={lr}", "max_steps=30", "batch_size=2" if mvcl else "batch_size=4", "gradient_checkpointing=false"]
     if mvcl:
         extra.append("mvcl_mi.alpha=0.5")
     summary, rows = _run(recipe, tiny_dirs[arch], data, tmp_path / "out", *extra)
