@@ -28,13 +28,19 @@ class EfficientNetLiteVisionConfig(PretrainedConfig):  # type: ignore[no-untyped
     model_type = MODEL_TYPE
 
     def __init__(
-        self, image_size: int = 128, pool_size: int = 2, min_std: float = 0.02, **kwargs: Any
+        self,
+        image_size: int = 128,
+        pool_size: int = 2,
+        min_std: float = 0.02,
+        frozen_batchnorm: bool = True,
+        **kwargs: Any,
     ) -> None:
         self.image_size = image_size
         self.pool_size = pool_size
         self.hidden_size = FEATURE_DIM
         self.patch_size = image_size // pool_size  # what LLaVA's processor divides the image by
         self.min_std = min_std
+        self.frozen_batchnorm = frozen_batchnorm
         super().__init__(**kwargs)
 
     @property
@@ -65,6 +71,15 @@ class EfficientNetLiteVisionModel(PreTrainedModel):
 
     def _init_weights(self, module: Any) -> None:
         """Nothing to initialise: weights come from the packaged ImageNet state dict or a saved model."""
+
+    def train(self, mode: bool = True) -> EfficientNetLiteVisionModel:
+        """Train mode, except that the backbone's batch norms keep their ImageNet running statistics when
+        ``frozen_batchnorm`` (the default): a frozen tower must give the same tokens in training and
+        evaluation, and batch statistics of a small batch of similar pictures would not."""
+        super().train(mode)
+        if self.config.frozen_batchnorm:
+            self.backbone.eval()
+        return self
 
     def pooled_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Raw pooled tokens (B, pool^2, 1280) before standardisation (used to measure mean and std)."""

@@ -14,20 +14,17 @@ Task options (``-T key=value``): ``scenes`` (scenes per question type, default 4
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from babelvlm.cachedir import user_cache_dir
-from babelvlm.errors import ConfigError, DataError, UnknownNameError
+from babelvlm.errors import ConfigError, DataError
 from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks import organism_scenes as scenes_mod
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.generated_copy import cached_copy, parse_codes, settings_key
 
 DEFAULT_SCENES = 40
 SAMPLES_FILE = "organism.jsonl"
@@ -46,17 +43,11 @@ class OrganismConfig:
 
     def key(self) -> str:
         """A short hash naming the cached copy."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return settings_key(self)
 
 
 def _codes(value: list[str] | str | None, known: tuple[str, ...], what: str) -> tuple[str, ...]:
-    if value is None:
-        return known
-    codes = [c.strip() for c in (value.split(",") if isinstance(value, str) else value) if c.strip()]
-    for code in codes:
-        if code not in known:
-            raise UnknownNameError(f"organism {what}", code, list(known))
-    return tuple(dict.fromkeys(codes)) or known
+    return parse_codes(value, known, f"organism {what}") or known
 
 
 def config_from_options(options: LoadOptions) -> OrganismConfig:
@@ -98,15 +89,8 @@ def generate(config: OrganismConfig, directory: Path) -> None:
 
 
 def ensure_generated(config: OrganismConfig) -> Path:
-    """The cached copy for ``config``, generated once into a temporary folder and renamed into place."""
-    target = user_cache_dir("organism") / config.key()
-    if not (target / MANIFEST_FILE).is_file():
-        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        generate(config, tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    return target
+    """The cached copy for ``config`` (generated once)."""
+    return cached_copy("organism", config, generate, MANIFEST_FILE)
 
 
 def read_samples(directory: Path) -> Iterator[Sample]:
@@ -114,7 +98,12 @@ def read_samples(directory: Path) -> Iterator[Sample]:
     path = directory / SAMPLES_FILE
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"not JSON ({exc.msg})", file=str(path), row=n, fix="delete the cached copy"
+                ) from exc
             for name in ("id", "prompt", "references", "lang", "image", "qtype", "concept"):
                 if name not in row:
                     raise DataError(

@@ -141,3 +141,18 @@ def test_eval_runs_end_to_end_through_hf(
     rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and {r["lang"] for r in rows} == {"en", "zh", "ja", "fr", "de", "es", "ru"}
     assert all(r["prediction"] is not None or r["error"] for r in rows)
+
+
+def test_frozen_tower_gives_the_same_tokens_in_train_mode(loaded: tuple[Any, Any]) -> None:
+    """Batch norms keep their ImageNet statistics in train mode: training and evaluation see one tower."""
+    _, model = loaded
+    tower = model.model.vision_tower
+    pixels = torch.rand(3, 3, 128, 128) * 2 - 1
+    running = tower.backbone._bn1.running_mean.clone()
+    with torch.no_grad():
+        evaluated = tower(pixels).last_hidden_state
+        model.train()
+        trained = tower(pixels).last_hidden_state
+        model.eval()
+    assert not tower.backbone._bn1.training
+    assert torch.allclose(evaluated, trained) and torch.equal(running, tower.backbone._bn1.running_mean)

@@ -78,17 +78,34 @@ def write_llava_jsonl(
     grouped = by_scene(task_samples(seed, scenes, qtypes=qtypes))
     langs = sorted({lang for per_lang in grouped.values() for lang in per_lang})
     chosen = choose_languages(sorted(grouped), langs, en_share, seed)
+    return write_samples(out_dir, [per_lang[chosen[scene]] for scene, per_lang in sorted(grouped.items())])
+
+
+def write_samples(out_dir: Path, samples: Sequence[Sample]) -> Path:
+    """``out_dir/train.jsonl`` with one LLaVA conversation per sample, images copied to ``images/``."""
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     lines = []
-    for scene, per_lang in sorted(grouped.items()):
-        sample = per_lang[chosen[scene]]
+    for sample in samples:
         source = Path(str(sample.images[0].path))
-        image = f"images/{seed}-{source.name}"
+        image = f"images/{source.parent.parent.name}-{source.name}"
         shutil.copyfile(source, out_dir / image)
         lines.append(json.dumps(llava_row(sample, image), ensure_ascii=False))
     path = out_dir / "train.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def balanced(samples: Sequence[Sample], per_answer: int) -> list[Sample]:
+    """The first ``per_answer`` samples of every (question type, answer), so that no answer's frequency
+    alone scores above chance (the wiring batch)."""
+    taken: dict[tuple[str, str], int] = {}
+    out = []
+    for sample in samples:
+        key = (str(sample.meta["qtype"]), str(sample.meta["concept"]))
+        if taken.get(key, 0) < per_answer:
+            taken[key] = taken.get(key, 0) + 1
+            out.append(sample)
+    return out
 
 
 def feature_images(samples: Sequence[Sample]) -> list[Any]:
