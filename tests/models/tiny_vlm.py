@@ -73,6 +73,23 @@ def build_tokenizer(vocab_size: int = 400) -> object:
     return tokenizer
 
 
+def tiny_text_config(tokenizer: Any) -> dict[str, Any]:
+    """The tiny Llama-style language model inside the tiny VLMs (also the LLaVA of the training tests)."""
+    return {
+        "vocab_size": len(tokenizer),
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 512,
+        "initializer_range": 0.3,
+        "pad_token_id": tokenizer.pad_token_id,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+    }
+
+
 def build_tiny_vlm(out_dir: Path, seed: int = 0) -> Path:
     """Save a tiny random Idefics3 model + processor to ``out_dir`` and return it (about a second)."""
     import torch
@@ -80,7 +97,6 @@ def build_tiny_vlm(out_dir: Path, seed: int = 0) -> Path:
     from transformers.models.idefics3 import image_processing_pil_idefics3 as pil_proc
 
     tokenizer = build_tokenizer()
-    vocab = len(tokenizer)  # type: ignore[arg-type]
     image_token_id = tokenizer.convert_tokens_to_ids("<image>")  # type: ignore[attr-defined]
     config = Idefics3Config(
         vision_config={
@@ -91,19 +107,7 @@ def build_tiny_vlm(out_dir: Path, seed: int = 0) -> Path:
             "image_size": IMAGE_SIZE,
             "patch_size": PATCH_SIZE,
         },
-        text_config={
-            "vocab_size": vocab,
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "max_position_embeddings": 512,
-            "initializer_range": 0.3,
-            "pad_token_id": tokenizer.pad_token_id,  # type: ignore[attr-defined]
-            "bos_token_id": tokenizer.bos_token_id,  # type: ignore[attr-defined]
-            "eos_token_id": tokenizer.eos_token_id,  # type: ignore[attr-defined]
-        },
+        text_config=tiny_text_config(tokenizer),
         scale_factor=SCALE_FACTOR,
         image_token_id=image_token_id,
         pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]

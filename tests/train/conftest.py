@@ -13,7 +13,7 @@ pytest.importorskip("peft")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tiny_models import build_tiny_llava, build_tiny_vlm, write_llava_data, write_xtvqa_data  # noqa: E402
+from tiny_models import build_tiny_llava, build_tiny_vlm, write_llava_data, write_xtvqa_data
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,13 @@ def _setup(model_dir: Path, nested: bool) -> tuple[Any, ChatEncoder]:
 @pytest.mark.parametrize("arch", ["idefics3", "llava"])
 def test_only_assistant_tokens_are_labels(tiny_dirs: dict[str, Path], llava_data: Path, arch: str) -> None:
     _, encoder = _setup(tiny_dirs[arch], arch == "idefics3")
-    turns = [Turn("system", "Be brief."), Turn("user", "<image>What is written?"), Turn("assistant", "open"),
-             Turn("user", "And the price?"), Turn("assistant", "45 euros")]
+    turns = [
+        Turn("system", "Be brief."),
+        Turn("user", "<image>What is written?"),
+        Turn("assistant", "open"),
+        Turn("user", "And the price?"),
+        Turn("assistant", "45 euros"),
+    ]
     conversation = read_conversations(str(llava_data))[0]
     encoded = encoder.encode(Conversation(turns, conversation.images, "t"))
     kept = [t for t in encoded.labels if t != IGNORE]

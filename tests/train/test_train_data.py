@@ -30,7 +30,10 @@ def test_llava_rows_keep_roles_images_and_text_only_rows(llava_data: Path) -> No
 
 def test_placeholder_is_added_when_llava_row_has_none(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(png((1, 2, 3)))
-    row = {"image": "a.png", "conversations": [{"from": "human", "value": "Q?"}, {"from": "gpt", "value": "A"}]}
+    row = {
+        "image": "a.png",
+        "conversations": [{"from": "human", "value": "Q?"}, {"from": "gpt", "value": "A"}],
+    }
     conversation = read_conversations(str(_write(tmp_path / "d.jsonl", [row])))[0]
     assert conversation.turns[0].text == "<image>\nQ?"
 
@@ -53,18 +56,26 @@ def test_parquet_with_hf_image_structs_and_messages(tmp_path: Path) -> None:
         ({"conversations": [{"from": "human", "value": "Q?"}]}, "conversations", "no assistant turn"),
         ({"image": "gone.png", "conversations": []}, "conversations", "missing or empty"),
         (
-            {"image": "gone.png", "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]},
+            {
+                "image": "gone.png",
+                "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}],
+            },
             "image",
             "not found",
         ),
         (
-            {"image": "bad.png", "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]},
+            {
+                "image": "bad.png",
+                "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}],
+            },
             "image",
             "",
         ),
     ],
 )
-def test_bad_rows_name_file_row_field_and_fix(tmp_path: Path, row: dict[str, object], field: str, message: str) -> None:
+def test_bad_rows_name_file_row_field_and_fix(
+    tmp_path: Path, row: dict[str, object], field: str, message: str
+) -> None:
     (tmp_path / "bad.png").write_bytes(b"not an image")
     good = {"conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]}
     path = _write(tmp_path / "d.jsonl", [good, row])

@@ -36,7 +36,9 @@ def _hand_terms(alpha: float, beta: float) -> dict[str, float]:
 
     def kl(student: int, teacher: int) -> float:
         total = sum(
-            p * math.log(p / q) for t, _ in answers[student] for p, q in zip(probs[student][t], probs[teacher][t])
+            p * math.log(p / q)
+            for t, _ in answers[student]
+            for p, q in zip(probs[student][t], probs[teacher][t], strict=False)
         )
         return total / len(answers[student])
 
@@ -88,10 +90,14 @@ def _hand_moe(moe: ParrotMoE, visual: torch.Tensor, text: torch.Tensor, mask: to
         guided = attention @ keys
         probs = torch.softmax(moe.router.weight @ guided + moe.router.bias, dim=0)
         mixed = torch.zeros_like(visual[n])
+        h = moe.hidden
         for e in range(c.experts):
-            hidden = torch.nn.functional.silu(visual[n] @ moe.w_in[e] + moe.b_in[e])
-            mixed += probs[e] * (hidden @ moe.w_out[e] + moe.b_out[e])
-        outputs.append(visual[n] + c.alpha * mixed if c.residual_form == "paper" else mixed + c.alpha * visual[n])
+            columns = slice(e * h, (e + 1) * h)
+            hidden = torch.nn.functional.silu(visual[n] @ moe.w_in[:, columns] + moe.b_in[columns])
+            mixed += probs[e] * (hidden @ moe.w_out[columns] + moe.b_out[e])
+        outputs.append(
+            visual[n] + c.alpha * mixed if c.residual_form == "paper" else mixed + c.alpha * visual[n]
+        )
     return torch.stack(outputs)
 
 
@@ -100,7 +106,9 @@ def test_moe_equals_eq_2_to_5_by_hand(form: str) -> None:
     torch.manual_seed(0)
     moe = ParrotMoE(MoeConfig(width=8, experts=3, alpha=0.1, residual_form=form, hidden=16)).double()
     visual, text = torch.randn(4, 5, 8, dtype=torch.float64), torch.randn(4, 6, 8, dtype=torch.float64)
-    mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1] * 6, [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1]], dtype=torch.bool)
+    mask = torch.tensor(
+        [[1, 1, 1, 0, 0, 0], [1] * 6, [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1]], dtype=torch.bool
+    )
     assert torch.allclose(moe(visual, text, mask), _hand_moe(moe, visual, text, mask), atol=1e-12)
 
 
@@ -116,17 +124,27 @@ def test_moe_swiglu_experts_and_routing_sums_to_one() -> None:
 def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
     import shutil
 
+    from tiny_models import png
+
     from babelvlm.models.hf import create
     from babelvlm.schema import Request
-    from tiny_models import png
 
     folder = tmp_path / "with_moe"
     shutil.copytree(tiny_dirs["llava"], folder)
-    request = Request(key="k", task="t", sample_id="s", prompt="What is written on the sign?", images=[png((9, 80, 9))])
+    request = Request(
+        key="k", task="t", sample_id="s", prompt="What is written on the sign?", images=[png((9, 80, 9))]
+    )
     plain = create(str(folder), {}).token_stats([request], [" open"])[0]
     model = create(str(folder), {}).model
-    moe = ParrotMoE(MoeConfig(width=64, experts=2, alpha=5.0, projector="model.multi_modal_projector",
-                              image_token_id=int(model.config.image_token_id)))
+    moe = ParrotMoE(
+        MoeConfig(
+            width=64,
+            experts=2,
+            alpha=5.0,
+            projector="model.multi_modal_projector",
+            image_token_id=int(model.config.image_token_id),
+        )
+    )
     parrot_moe.save(moe, folder)
     loaded = create(str(folder), {})
     assert isinstance(getattr(loaded.model, "parrot_moe", None), ParrotMoE)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))
 
-from tiny_vlm import CHAT_TEMPLATE, build_tiny_vlm, build_tokenizer  # noqa: E402
+from tiny_vlm import CHAT_TEMPLATE, build_tiny_vlm, build_tokenizer, tiny_text_config
 
 LLAVA_IMAGE = 32
 LLAVA_PATCH = 8
@@ -35,19 +35,7 @@ def build_tiny_llava(out_dir: Path, seed: int = 0) -> Path:
             "patch_size": LLAVA_PATCH,
             "projection_dim": 32,
         },
-        text_config={
-            "model_type": "llama",
-            "vocab_size": len(tokenizer),  # type: ignore[arg-type]
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "max_position_embeddings": 512,
-            "initializer_range": 0.3,
-            "pad_token_id": tokenizer.pad_token_id,  # type: ignore[attr-defined]
-            "eos_token_id": tokenizer.eos_token_id,  # type: ignore[attr-defined]
-        },
+        text_config={"model_type": "llama", **tiny_text_config(tokenizer)},
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),  # type: ignore[attr-defined]
         vision_feature_layer=-1,
         vision_feature_select_strategy="default",

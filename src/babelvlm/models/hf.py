@@ -8,6 +8,9 @@ Options (``-M key=value``): ``batch_size`` (8), ``max_new_tokens`` (overrides th
 ``dtype`` (auto | float32 | bfloat16 | float16), ``device`` (cpu | cuda | cuda:N | mps | auto =
 ``device_map="auto"`` over all GPUs; default cuda when available), ``trust_remote_code`` (false),
 ``attn_implementation``.
+
+A directory trained with the Parrot MoE (``babelvlm train parrot_stage2``) holds ``parrot_moe.json`` +
+``parrot_moe.safetensors``; the MoE is attached to the projector on load, with no option needed.
 """
 
 from __future__ import annotations

@@ -43,22 +43,23 @@ class MoeConfig:
 
 
 class ParrotMoE(nn.Module):
-    """E experts (2-layer SiLU MLPs or SwiGLU) mixed by text-guided dense routing; vectorised: the
-    experts' weights are stacked and run as one batched matmul (no loop over samples or experts)."""
+    """E experts (2-layer SiLU MLPs or SwiGLU) mixed by text-guided dense routing, vectorised: the
+    experts' first layers are one (C, E*H) matrix, and scaling expert e's hidden units by P_e before
+    one (E*H, C) matmul gives sum_e P_e E_e(H_v) (no loop over samples or experts).
+    Expert e owns columns ``e*H:(e+1)*H`` of ``w_in``/``w_gate`` and rows ``e*H:(e+1)*H`` of ``w_out``."""
 
     def __init__(self, config: MoeConfig) -> None:
         super().__init__()
         self.config = config
-        width, hidden, experts = config.width, config.hidden or 4 * config.width, config.experts
+        width, experts = config.width, config.experts
+        self.hidden = config.hidden or config.width
         self.router = nn.Linear(width, experts)
-        self.w_in = nn.Parameter(torch.empty(experts, width, hidden))
-        self.b_in = nn.Parameter(torch.zeros(experts, 1, hidden))
-        self.w_gate = nn.Parameter(torch.empty(experts, width, hidden)) if config.expert == "swiglu" else None
-        self.w_out = nn.Parameter(torch.empty(experts, hidden, width))
-        self.b_out = nn.Parameter(torch.zeros(experts, 1, width))
-        for weight in (self.w_in, self.w_gate, self.w_out):
-            if weight is not None:
-                nn.init.normal_(weight, std=1.0 / math.sqrt(weight.shape[1]))
+        self.w_in = nn.Parameter(torch.randn(width, experts * self.hidden) / math.sqrt(width))
+        self.b_in = nn.Parameter(torch.zeros(experts * self.hidden))
+        gate = torch.randn(width, experts * self.hidden) / math.sqrt(width)
+        self.w_gate = nn.Parameter(gate) if config.expert == "swiglu" else None
+        self.w_out = nn.Parameter(torch.randn(experts * self.hidden, width) / math.sqrt(self.hidden))
+        self.b_out = nn.Parameter(torch.zeros(experts, width))
 
     def routing(self, visual: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
         """P (N, E): eq. 2-3 for N images of S visual tokens (N, S, C) and their text (N, T, C)."""
@@ -69,19 +70,20 @@ class ParrotMoE(nn.Module):
         guided = torch.einsum("nt,ntc->nc", attention, text)
         return torch.softmax(self.router(guided), dim=-1)
 
-    def experts_out(self, visual: torch.Tensor) -> torch.Tensor:
-        """E_i(H_v) for every expert at once: (N, E, S, C)."""
-        hidden = torch.einsum("nsc,ech->nesh", visual, self.w_in) + self.b_in
+    def mixture(self, visual: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        """sum_e P_e E_e(H_v) (eq. 4) for every image: (N, S, C)."""
+        hidden = visual @ self.w_in + self.b_in
         if self.w_gate is not None:
-            hidden = nn.functional.silu(torch.einsum("nsc,ech->nesh", visual, self.w_gate)) * hidden
+            hidden = nn.functional.silu(visual @ self.w_gate) * hidden
         else:
             hidden = nn.functional.silu(hidden)
-        return torch.einsum("nesh,ehc->nesc", hidden, self.w_out) + self.b_out
+        weights = probs.repeat_interleave(self.hidden, dim=1).unsqueeze(1)  # (N, 1, E*H)
+        return (hidden * weights) @ self.w_out + (probs @ self.b_out).unsqueeze(1)
 
     def forward(self, visual: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
         """G_v (N, S, C), eq. 4-5 in the configured residual form."""
         probs = self.routing(visual, text, text_mask)
-        mixed = torch.einsum("ne,nesc->nsc", probs, self.experts_out(visual))
+        mixed = self.mixture(visual, probs)
         if self.config.residual_form == "code":
             return mixed + self.config.alpha * visual
         return visual + self.config.alpha * mixed

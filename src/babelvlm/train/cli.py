@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,8 @@ def train_command(
         from babelvlm.train.run import train
 
         summary = train(recipe, model, data, out, set_ or [])
+        if os.environ.get("RANK", "0") != "0":  # one line per run, not per process
+            return
         typer.echo(
             f"{summary['recipe']}: {summary['steps']} steps, final loss {summary['final_loss']}; "
             f"saved to {out} (evaluate with: babelvlm eval --model hf:{out} ...)"
@@ -58,3 +61,5 @@ def _print_recipes() -> None:
         )
         table.add_row(name, trains, f"{recipe.lr:g}", recipe.loss, recipe.paper)
     Console().print(table)
+    folder = Path(__file__).parent / "accelerate"
+    typer.echo(f"accelerate configs (accelerate launch --config_file F -m babelvlm.train ...): {folder}")

@@ -7,6 +7,7 @@ top-level modules and the ``--set modules.<group>=...`` escape hatch (which also
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,7 +81,7 @@ def resolve_groups(model: Any, overrides: ModuleOverrides) -> ModuleGroups:
 
 def top_level_modules(model: Any) -> list[str]:
     """Module paths two levels deep (``model.vision_tower``, ``lm_head``): what a user can name."""
-    names = []
+    names: list[str] = []
     for name, child in model.named_children():
         grandchildren = [f"{name}.{sub}" for sub, _ in child.named_children()]
         names.extend(grandchildren if grandchildren and name == "model" else [name])
@@ -113,13 +114,13 @@ def apply_trainable(model: Any, groups: ModuleGroups, full: list[str]) -> dict[s
 
 
 def lora_targets(
-    model: Any, groups: ModuleGroups, lora_groups: list[str], targets: Any, exclude: list[str]
+    model: Any, groups: ModuleGroups, lora_groups: Sequence[str], targets: Any, exclude: list[str]
 ) -> list[str]:
     """Full names of the linear layers LoRA wraps: in ``lora_groups``, matching ``targets`` (a list of
     last-name parts, or ``all-linear``), minus names ending in one of ``exclude``."""
     import torch
 
-    names = []
+    names: list[str] = []
     for name, module in model.named_modules():
         if not isinstance(module, torch.nn.Linear) or groups.group_of(name) not in lora_groups:
             continue

@@ -27,10 +27,10 @@ class _Strict(BaseModel):
 class LoraSettings(_Strict):
     """LoRA on the linear layers of ``groups`` (peft); the other trained groups train in full."""
 
-    groups: list[Group] = Field(default_factory=lambda: ["llm"])
-    r: int = Field(64, gt=0)
-    alpha: float = Field(16, gt=0)
-    dropout: float = Field(0.05, ge=0, lt=1)
+    groups: list[Group] = Field(default_factory=lambda: list[Group](["llm"]))
+    r: int = Field(default=64, gt=0)
+    alpha: int = Field(default=16, gt=0)
+    dropout: float = Field(default=0.05, ge=0, lt=1)
     targets: list[str] | Literal["all-linear"] = "all-linear"
     exclude: list[str] = Field(default_factory=lambda: ["lm_head"])
     merge: bool = True
@@ -40,8 +40,8 @@ class LoraSettings(_Strict):
 class MvclMiSettings(_Strict):
     """Weights of the two KL terms of eq. 10 (XT-VQA) and the target language of the parallel data."""
 
-    alpha: float = Field(1.0, ge=0)
-    beta: float = Field(1.0, ge=0)
+    alpha: float = Field(default=1.0, ge=0)
+    beta: float = Field(default=1.0, ge=0)
     tgt_langs: list[str] | None = None
     """Target languages to pair with each item's source language (default: every other question)."""
 
@@ -50,12 +50,12 @@ class MoeSettings(_Strict):
     """The Parrot MoE on the projected visual tokens (eq. 2-5)."""
 
     enabled: bool = False
-    experts: int = Field(6, gt=0)
+    experts: int = Field(default=6, gt=0)
     alpha: float = 0.1
     residual_form: Literal["paper", "code"] = "paper"
     expert: Literal["mlp", "swiglu"] = "mlp"
-    hidden: int | None = Field(None, gt=0)
-    """Expert hidden width (default 4 x the LLM width; Parrot's code uses 4096)."""
+    hidden: int | None = Field(default=None, gt=0)
+    """Expert hidden width (default: the LLM width, as Parrot's code: 4096 on a 4096-wide LLM)."""
 
 
 class ModuleOverrides(_Strict):
@@ -75,26 +75,28 @@ class Recipe(_Strict):
     train: list[Group]
     lora: LoraSettings | None = None
     loss: Literal["ce", "mvcl_mi"] = "ce"
-    mvcl_mi: MvclMiSettings = Field(default_factory=MvclMiSettings)
-    moe: MoeSettings = Field(default_factory=MoeSettings)
+    mvcl_mi: MvclMiSettings = Field(default_factory=lambda: MvclMiSettings())
+    moe: MoeSettings = Field(default_factory=lambda: MoeSettings())
     modules: ModuleOverrides = Field(default_factory=ModuleOverrides)
     lr: float = Field(gt=0)
     schedule: Literal["cosine", "linear", "constant", "constant_with_warmup"] = "cosine"
-    warmup_ratio: float = Field(0.0, ge=0, le=1)
-    weight_decay: float = Field(0.0, ge=0)
-    epochs: float = Field(1.0, gt=0)
+    warmup_ratio: float = Field(default=0.0, ge=0, le=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1
-    batch_size: int = Field(8, gt=0)
-    grad_accum: int = Field(1, gt=0)
-    max_grad_norm: float = Field(1.0, ge=0)
+    batch_size: int = Field(default=8, gt=0)
+    grad_accum: int = Field(default=1, gt=0)
+    max_grad_norm: float = Field(default=1.0, ge=0)
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     gradient_checkpointing: bool = False
     group_by_length: bool = True
-    max_length: int = Field(2048, gt=0)
-    save_steps: int = Field(500, gt=0)
-    save_total_limit: int = Field(2, gt=0)
-    logging_steps: int = Field(1, gt=0)
+    max_length: int = Field(default=2048, gt=0)
+    save_steps: int = Field(default=500, gt=0)
+    save_total_limit: int = Field(default=2, gt=0)
+    logging_steps: int = Field(default=1, gt=0)
     seed: int = 0
+    trust_remote_code: bool = False
+    """Load a model whose code ships in its folder (e.g. a custom LLaVA-style VLM); same as ``-M``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
@@ -102,6 +104,11 @@ class Recipe(_Strict):
             raise ValueError("'train' lists no module group (fix: e.g. train: [projector, llm])")
         if "moe" in self.train and not self.moe.enabled:
             raise ValueError("'train' has moe but moe.enabled is false (fix: --set moe.enabled=true)")
+        if self.lora is not None and "moe" in self.train:
+            raise ValueError(
+                "LoRA runs save only adapters, so a trained MoE would be lost (fix: train the MoE without "
+                "lora, as parrot_stage2 does)"
+            )
         if self.lora is not None:
             outside = sorted(set(self.lora.groups) - set(self.train))
             if outside or "moe" in self.lora.groups:
@@ -170,8 +177,10 @@ def _explain(exc: ValidationError) -> str:
     """One line per problem: the dotted key, what is wrong and the fix."""
     lines = []
     for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "recipe"
-        if error["type"] == "extra_forbidden":
+        key = ".".join(str(p) for p in error["loc"])
+        if not key:  # a rule across keys (model validator): its message says what and the fix
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+        elif error["type"] == "extra_forbidden":
             lines.append(f"unknown key '{key}' (fix: remove it; known keys: {_known(error['loc'])})")
         else:
             lines.append(f"key '{key}': {error['msg']} (got {error.get('input')!r})")

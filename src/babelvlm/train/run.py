@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from babelvlm.errors import ConfigError
+from babelvlm.errors import ConfigError, MissingDependencyError
 from babelvlm.models import parrot_moe
 from babelvlm.models.hf import resolve_model_dir
 from babelvlm.train.recipe import Recipe, load_recipe
@@ -31,14 +31,19 @@ def train(
         raise ConfigError(f"--model {model}: training needs a local transformers model (fix: --model hf:DIR)")
     model_dir = resolve_model_dir(model.removeprefix("hf:"))
     out.mkdir(parents=True, exist_ok=True)
-    _check_same_recipe(out / RECIPE_FILE, recipe, data, model_dir)
+    settings = _check_same_recipe(out / RECIPE_FILE, recipe, data, model_dir)
     if (out / SUMMARY_FILE).is_file():
         log.warning("%s already holds a finished run; nothing to do", out)
         summary: dict[str, Any] = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
         return summary
-    from babelvlm.train.setup import build_trainer, save_outputs
-
+    try:
+        from babelvlm.train.setup import build_trainer, save_outputs
+    except ImportError as exc:
+        raise MissingDependencyError(exc.name or "peft", "train", "babelvlm train") from exc
     trainer, parts = build_trainer(recipe, model_dir, data, out)
+    (out / RECIPE_FILE).write_text(
+        json.dumps(settings, indent=2) + "\n", encoding="utf-8"
+    )  # once all checks passed
     last = _last_checkpoint(out / CHECKPOINTS)
     from babelvlm.train.trainer import LOG_FILE, truncate_log
 
@@ -47,9 +52,13 @@ def train(
     return save_outputs(trainer, parts, recipe, out, {"model": model, "data": data, "result": result})
 
 
-def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -> None:
+def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -> dict[str, Any]:
     """A re-run resumes only with the same settings; it says which key changed otherwise."""
-    current = {"recipe": recipe.model_dump(mode="json"), "data": data, "model": str(model_dir)}
+    current: dict[str, Any] = {
+        "recipe": recipe.model_dump(mode="json"),
+        "data": data,
+        "model": str(model_dir),
+    }
     if path.is_file():
         stored = json.loads(path.read_text(encoding="utf-8"))
         changed = sorted(k for k in current["recipe"] if stored["recipe"].get(k) != current["recipe"][k])
@@ -59,8 +68,7 @@ def _check_same_recipe(path: Path, recipe: Recipe, data: str, model_dir: Path) -
                 f"{path.parent} holds a run with other settings ({', '.join(changed)}); re-running resumes "
                 "only the same command (fix: use another --out or the same --set values)"
             )
-        return
-    path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    return current
 
 
 def _last_checkpoint(folder: Path) -> Path | None:

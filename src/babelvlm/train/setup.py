@@ -35,18 +35,20 @@ class RunParts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_model(model_dir: Path) -> tuple[Any, Any]:
+def load_model(model_dir: Path, trust_remote_code: bool = False) -> tuple[Any, Any]:
     """Processor and model (float32 master weights; mixed precision comes from the recipe), offline."""
     import transformers
 
     from babelvlm.models.efficientnet_tower import register_architectures
 
     register_architectures()  # BabelVLM's own vision tower (the model organism's), as hf: does
-    processor = transformers.AutoProcessor.from_pretrained(model_dir, local_files_only=True)
+    common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    auto_processor: Any = transformers.AutoProcessor
+    processor = auto_processor.from_pretrained(model_dir, **common)
     for name in ("AutoModelForImageTextToText", "AutoModelForCausalLM"):
         try:
             auto: Any = getattr(transformers, name)
-            return processor, auto.from_pretrained(model_dir, local_files_only=True, dtype=torch.float32)
+            return processor, auto.from_pretrained(model_dir, dtype=torch.float32, **common)
         except (ValueError, KeyError):
             continue
     raise ModelError(f"no transformers auto class loads {model_dir} for training")
@@ -59,7 +61,7 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
     from babelvlm.train.run import attach_moe
 
     set_seed(recipe.seed)  # LoRA and MoE initialisation depend on the recipe's seed only
-    processor, model = load_model(model_dir)
+    processor, model = load_model(model_dir, recipe.trust_remote_code)
     groups = resolve_groups(model, recipe.modules)
     nested = groups.image_batching == "padded"
     encoder = ChatEncoder(processor, recipe.max_length, nested)
@@ -78,7 +80,7 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
     precision = _precision(recipe.precision)
     trainer = RecipeTrainer(
         model=model,
-        args=_arguments(recipe, out, precision),
+        args=_arguments(recipe, out, precision, _has_text_only(dataset)),
         train_dataset=dataset,
         data_collator=Collator(encoder.pad_id, nested),
         recipe=recipe,
@@ -116,7 +118,15 @@ def _precision(name: str) -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
 
 
-def _arguments(recipe: Recipe, out: Path, precision: str) -> Any:
+def _has_text_only(dataset: ConversationDataset | ParallelDataset) -> bool:
+    """Rows without images leave the vision side unused in that step: DDP must then look for unused
+    parameters, or the processes wait forever for their gradients."""
+    if isinstance(dataset, ParallelDataset):
+        return any(item.image is None for item in dataset.items)
+    return any(not conversation.images for conversation in dataset.conversations)
+
+
+def _arguments(recipe: Recipe, out: Path, precision: str, find_unused: bool) -> Any:
     from transformers import TrainingArguments
 
     return TrainingArguments(
@@ -143,7 +153,8 @@ def _arguments(recipe: Recipe, out: Path, precision: str) -> Any:
         report_to="none",
         remove_unused_columns=False,
         dataloader_pin_memory=False,
-        ddp_find_unused_parameters=False,
+        ddp_find_unused_parameters=find_unused,
+        use_cpu=not torch.cuda.is_available(),  # also makes a torchrun/accelerate launch on CPU use gloo DDP
     )
 
 

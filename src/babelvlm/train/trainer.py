@@ -3,6 +3,7 @@ throughput in the logs, length-grouped batching, and ``train_log.jsonl`` written
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ import torch
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from babelvlm.train.mvcl_mi import answer_counts, mvcl_mi_terms
+from babelvlm.train.mvcl_mi import answer_counts, mvcl_mi_terms, nll_sum
 from babelvlm.train.recipe import Recipe
 
 LOG_FILE = "train_log.jsonl"
@@ -27,6 +28,7 @@ class RecipeTrainer(Trainer):
         self.recipe = recipe
         self.lengths = lengths
         self.loss_is_scaled_for_ga = True
+        self.forward_takes_counts = _forward_takes_counts(self.model)
         self._terms: dict[str, float] = {}
         self._tokens = 0
         self._since = (time.perf_counter(), 0)
@@ -71,9 +73,12 @@ class RecipeTrainer(Trainer):
             )
             for name, value in terms.items():
                 self._terms[name] = self._terms.get(name, 0.0) + float(value.detach())
-        else:
+        elif self.forward_takes_counts:  # transformers models: their own loss, normalised by the counts
             outputs = model(**inputs, labels=labels, num_items_in_batch=counts)
             loss = outputs.loss
+        else:  # a custom model without loss kwargs: the same CE from its logits
+            outputs = model(**inputs)
+            loss = nll_sum(outputs.logits, labels) / counts.clamp(min=1)
         if self.args.world_size > 1:
             loss = loss * self.args.world_size
         return (loss, outputs) if return_outputs else loss
@@ -95,6 +100,13 @@ class RecipeTrainer(Trainer):
             self._terms, self._tokens = {}, 0
             self._since = (time.perf_counter(), self.state.global_step)
         super().log(logs, start_time)
+
+
+def _forward_takes_counts(model: Any) -> bool:
+    """Whether the (base) model's forward accepts ``num_items_in_batch`` (transformers models do)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    params = inspect.signature(base.forward).parameters
+    return "num_items_in_batch" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
 class JsonlLog(TrainerCallback):
