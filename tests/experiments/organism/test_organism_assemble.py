@@ -119,6 +119,15 @@ def test_chat_template_places_the_image_and_marks_the_answer(loaded: tuple[Any, 
     text = processor.apply_chat_template(messages, tokenize=False)
     user = "<|im_start|>user\n<image>\nWhat colour is the shape?<|im_end|>\n"
     assert text == user + "<|im_start|>assistant\nred<|im_end|>\n"
+    llava_style = [
+        {
+            "role": "user",
+            "content": [{"type": "image"}, {"type": "text", "text": "\nWhat colour is the shape?"}],
+        }
+    ]
+    assert (
+        processor.apply_chat_template([*llava_style, messages[1]], tokenize=False) == text
+    )  # "<image>\n" data
     prompt = processor.apply_chat_template(messages[:1], tokenize=False, add_generation_prompt=True)
     assert text.startswith(prompt) and prompt.endswith("<|im_start|>assistant\n")
     encoded = processor.tokenizer.apply_chat_template(

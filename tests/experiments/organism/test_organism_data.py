@@ -70,3 +70,20 @@ def test_train_and_eval_scenes_differ() -> None:
         for s in get_task("organism").load(options)
     }
     assert not train & evaluation
+
+
+def test_parallel_rows_are_what_mvcl_mi_reads(tmp_path: Path) -> None:
+    """The XT-VQA rows go through ``babelvlm train``'s own reader: English source, each language a target."""
+    pytest.importorskip("babelvlm.train.data")
+    from babelvlm.train.data import read_conversations, read_parallel
+
+    path = data.write_parallel_jsonl(
+        tmp_path / "p", seed=7, scenes=2, langs=["en", "fr", "ja"], qtypes=["colour"]
+    )
+    items = read_parallel(str(path), None)
+    assert len(items) == 2 * 2 and {(i.src, i.tgt) for i in items} == {("en", "fr"), ("en", "ja")}
+    item = items[0]
+    assert item.answer["fr"] != item.answer["en"] != item.answer["ja"] and item.image is not None
+    assert len(read_conversations(str(path))) == 2 * 3
+    with pytest.raises(ConfigError):
+        data.write_parallel_jsonl(tmp_path / "q", seed=7, scenes=1, langs=["fr"])

@@ -95,6 +95,30 @@ def write_samples(out_dir: Path, samples: Sequence[Sample]) -> Path:
     return path
 
 
+def write_parallel_jsonl(
+    out_dir: Path, seed: int, scenes: int, langs: Sequence[str], qtypes: Sequence[str] | None = None
+) -> Path:
+    """``out_dir/parallel.jsonl`` in the XT-VQA format MVCL-MI reads (SPEC 2, eq. 10): per scene the image,
+    ``source_lang`` en, and ``question_<lang>`` / ``answer_<lang>`` for every language in ``langs``."""
+    if "en" not in langs or len(langs) < 2:
+        raise ConfigError(f"parallel data needs en and another language, got {list(langs)} (fix: en,fr,...)")
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for _, per_lang in sorted(by_scene(task_samples(seed, scenes, langs, qtypes)).items()):
+        first = per_lang["en"]
+        source = Path(str(first.images[0].path))
+        image = f"images/{source.parent.parent.name}-{source.name}"
+        shutil.copyfile(source, out_dir / image)
+        row: dict[str, Any] = {"id": first.id.rsplit("-", 1)[0], "image": image, "source_lang": "en"}
+        for lang, sample in per_lang.items():
+            row[f"question_{lang}"] = sample.prompt
+            row[f"answer_{lang}"] = sample.references[0]
+        lines.append(json.dumps(row, ensure_ascii=False))
+    path = out_dir / "parallel.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def balanced(samples: Sequence[Sample], per_answer: int) -> list[Sample]:
     """The first ``per_answer`` samples of every (question type, answer), so that no answer's frequency
     alone scores above chance (the wiring batch)."""
