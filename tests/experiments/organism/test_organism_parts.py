@@ -63,5 +63,6 @@ def test_parts_named_by_a_glob_are_joined_in_order_and_verified(
     model = PartedModel("m.gguf", sha, "fakeorganism_part", 3, "organism", "*.gguf.part*", "the organism")
     joined = assemble(part_files(model), tmp_path / "out" / "m.gguf", sha)
     assert joined.read_bytes() == b"".join(chunks)
-    with pytest.raises(ModelError, match="sha256"):
-        assemble(part_files(model), tmp_path / "bad" / "m.gguf", "1" * 64)
+    with pytest.raises(ModelError, match=r"sha256 .*babelvlm\[organism\]"):
+        assemble(part_files(model), tmp_path / "bad" / "m.gguf", "1" * 64, "organism")
+    assert not (tmp_path / "bad" / "m.gguf").exists()

@@ -87,7 +87,9 @@ def gguf_path(name: str) -> Path:
         part_glob=info["part_glob"],
         purpose="the model organism",
     )
-    return assemble(part_files(parted), user_cache_dir("models") / str(info["gguf"]), str(info["sha256"]))
+    return assemble(
+        part_files(parted), user_cache_dir("models") / str(info["gguf"]), str(info["sha256"]), EXTRA
+    )
 
 
 def _check_package_sha256(info: dict[str, Any]) -> None:
