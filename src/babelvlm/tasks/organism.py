@@ -24,7 +24,7 @@ from babelvlm.errors import ConfigError, DataError
 from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks import organism_scenes as scenes_mod
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
-from babelvlm.tasks.generated_copy import cached_copy, parse_codes, settings_key
+from babelvlm.tasks.generated_copy import cached_copy, parse_codes
 
 DEFAULT_SCENES = 40
 SAMPLES_FILE = "organism.jsonl"
@@ -40,10 +40,6 @@ class OrganismConfig:
     qtypes: tuple[str, ...]
     langs: tuple[str, ...]
     version: str = scenes_mod.GENERATOR_VERSION
-
-    def key(self) -> str:
-        """A short hash naming the cached copy."""
-        return settings_key(self)
 
 
 def _codes(value: list[str] | str | None, known: tuple[str, ...], what: str) -> tuple[str, ...]:
