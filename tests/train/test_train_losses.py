@@ -142,6 +142,7 @@ def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path:
             experts=2,
             alpha=5.0,
             projector="model.multi_modal_projector",
+            language_model="model.language_model",
             image_token_id=int(model.config.image_token_id),
         )
     )
@@ -150,3 +151,28 @@ def test_hf_loads_a_saved_moe_with_no_flag(tiny_dirs: dict[str, Path], tmp_path:
     assert isinstance(getattr(loaded.model, "parrot_moe", None), ParrotMoE)
     with_moe = loaded.token_stats([request], [" open"])[0]
     assert with_moe.error is None and with_moe.logprobs != pytest.approx(plain.logprobs)
+
+
+def test_moe_keys_are_the_question_tokens_only() -> None:
+    """Inside the LLM's input embeddings: image positions get G_v, every other position is unchanged, and
+    the keys/values leave out image, padding and answer (labelled) tokens."""
+    torch.manual_seed(2)
+    moe = ParrotMoE(MoeConfig(width=4, experts=2, image_token_id=9, pad_token_id=0)).double()
+    ids = torch.tensor([[5, 9, 9, 6, 7, 8], [0, 0, 9, 9, 6, 8]])  # row 2 left-padded; 8 is the answer
+    labels = torch.where(ids == 8, 8, -100)
+    mask = (ids != 0).long()
+    embeds = torch.randn(2, 6, 4, dtype=torch.float64)
+    context = parrot_moe._Context()
+    context.ids, context.tokens_per_image = ids, 2
+    context.call = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    out = parrot_moe.apply_to_embeddings(moe, embeds, context)
+    keys = torch.tensor([[1, 0, 0, 1, 1, 0], [0, 0, 0, 0, 1, 0]], dtype=torch.bool)
+    expected = moe(embeds[ids == 9].reshape(2, 2, 4), embeds, keys)
+    assert torch.allclose(out[ids == 9].reshape(2, 2, 4), expected)
+    assert torch.equal(out[ids != 9], embeds[ids != 9])
+    context.call = {}  # generate: no labels or mask reach the hook; padding is still left out by its id
+    keys_generate = torch.tensor([[1, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1]], dtype=torch.bool)
+    out = parrot_moe.apply_to_embeddings(moe, embeds, context)
+    assert torch.allclose(
+        out[ids == 9].reshape(2, 2, 4), moe(embeds[ids == 9].reshape(2, 2, 4), embeds, keys_generate)
+    )

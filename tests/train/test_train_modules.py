@@ -113,3 +113,83 @@ def test_gradient_checkpointing_gives_the_same_losses(
             [json.loads(line)["loss"] for line in (out / "train_log.jsonl").read_text().splitlines()]
         )
     assert losses[0] == pytest.approx(losses[1], rel=1e-5) and losses[0][-1] < losses[0][0]
+
+
+TEXT = {
+    "vocab_size": 300,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+}
+CLIP = {
+    "model_type": "clip_vision_model",
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "image_size": 32,
+    "patch_size": 8,
+}
+MROPE = {"rope_scaling": {"type": "mrope", "mrope_section": [2, 2, 4]}}
+
+
+@pytest.mark.parametrize(
+    ("name", "config"),
+    [
+        (
+            "Qwen2VL",
+            {
+                "vision_config": {
+                    "depth": 1,
+                    "embed_dim": 32,
+                    "hidden_size": 64,
+                    "num_heads": 2,
+                    "mlp_ratio": 2,
+                },
+                "text_config": {**TEXT, **MROPE},
+            },
+        ),
+        (
+            "Qwen2_5_VL",
+            {
+                "vision_config": {
+                    "depth": 1,
+                    "hidden_size": 32,
+                    "out_hidden_size": 64,
+                    "num_heads": 2,
+                    "intermediate_size": 64,
+                    "fullatt_block_indexes": [0],
+                },
+                "text_config": {**TEXT, **MROPE},
+            },
+        ),
+        (
+            "LlavaNext",
+            {
+                "vision_config": CLIP,
+                "text_config": {"model_type": "llama", **TEXT},
+                "image_grid_pinpoints": [[32, 32]],
+            },
+        ),
+    ],
+)
+def test_table_rows_of_qwen2_vl_and_llava_next(name: str, config: dict[str, object]) -> None:
+    """Every parameter has a group; Qwen2-VL's merger (inside the vision tower) is the projector."""
+    model = getattr(transformers, f"{name}ForConditionalGeneration")(
+        getattr(transformers, f"{name}Config")(**config)
+    )
+    groups = resolve_groups(model, ModuleOverrides())
+    owners: dict[str | None, list[str]] = {}
+    for param, _ in model.named_parameters():
+        owners.setdefault(groups.group_of(param), []).append(param)
+    assert set(owners) == {"vision", "projector", "llm"}
+    projector = owners["projector"]
+    assert (
+        all(".merger." in p for p in projector)
+        if name.startswith("Qwen")
+        else "model.image_newline" in projector
+    )

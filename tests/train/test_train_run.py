@@ -36,6 +36,19 @@ def _run(
     return summary, rows
 
 
+def _answers_like_training(out: Path, data: Path) -> None:
+    """``hf:OUT`` loads the saved folder and greedily reproduces an overfitted answer."""
+    from babelvlm.models.hf import create
+    from babelvlm.schema import Request
+
+    row = json.loads(data.read_text(encoding="utf-8"))[0]
+    question = row["conversations"][0]["value"].replace("<image>", "")  # hf: puts the image first too
+    image = (data.parent / row["image"]).read_bytes()
+    request = Request(key="k", task="t", sample_id="s", prompt=question, images=[image], max_new_tokens=8)
+    output = create(str(out), {}).generate([request])[0]
+    assert output.error is None and output.text == row["conversations"][1]["value"]
+
+
 def _group_state(path: Path, arch: str) -> dict[str, dict[str, torch.Tensor]]:
     state = load_file(str(path / "model.safetensors"))
     groups: dict[str, dict[str, torch.Tensor]] = {}
@@ -92,6 +105,8 @@ def test_every_recipe_overfits_one_batch_and_trains_only_its_groups(
     assert _changed(tiny_dirs[arch], tmp_path / "out", arch) == expected
     assert (tmp_path / "out" / WEIGHTS_FILE).is_file() == (recipe == "parrot_stage2")
     assert {"step", "loss", "lr", "grad_norm", "tokens_per_s"} <= set(rows[0])
+    if recipe in ("sft_lora", "parrot_stage2"):  # LoRA merged / MoE attached: hf:OUT answers the batch
+        _answers_like_training(tmp_path / "out", data)
     if mvcl:
         terms = ["ce_src_src", "ce_tgt_src", "ce_src_tgt", "ce_tgt_tgt", "kl_src_tgt", "kl_tgt_src"]
         assert set(terms) <= set(rows[0])

@@ -7,8 +7,11 @@
     G_v  = MoE(H_v) + alpha H_v                (Parrot's released code, ``residual_form: code``)
 
 The query q is the mean of the visual tokens: the projected tokens of Idefics3 and LLaVA carry no [CLS].
+The MoE acts where the projected visual tokens enter the language model: a pre-hook on the language
+model rewrites the input embeddings at the image-token positions (transformers' ``generate`` projects
+images before the model's forward, so hooking the projector's output would miss the question).
 It lives in ``models`` (not ``train``) because ``hf:`` loads it: a model directory holding
-``parrot_moe.json`` + ``parrot_moe.safetensors`` gets the MoE attached to its projector on load.
+``parrot_moe.json`` + ``parrot_moe.safetensors`` gets the MoE attached on load.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ class MoeConfig:
     expert: str = "mlp"
     hidden: int | None = None
     projector: str = ""
+    """The projector module: its output gives the number of visual tokens per image."""
+    language_model: str = ""
+    """The module that takes ``inputs_embeds`` with the visual tokens merged in."""
     image_token_id: int = -1
+    pad_token_id: int = -1
     query: str = "mean of the visual tokens"
 
 
@@ -90,30 +97,42 @@ class ParrotMoE(nn.Module):
 
 
 class _Context:
-    """The current forward's ids/mask/labels, captured by a pre-hook on the whole model, so that the
-    projector hook can find each image's question text."""
+    """What the language-model hook needs from the current forward: the token ids (from a hook on the
+    embedding layer), the visual tokens per image (from the projector), and the attention mask and
+    labels when the whole model was called with them (training; ``generate`` bypasses that hook)."""
 
     def __init__(self) -> None:
-        self.inputs: dict[str, Any] = {}
+        self.call: dict[str, Any] = {}
+        self.ids: torch.Tensor | None = None
+        self.tokens_per_image = 0
 
 
 def attach(model: nn.Module, moe: ParrotMoE) -> None:
-    """Register ``moe`` as ``model.parrot_moe`` and apply it to the output of the projector module."""
+    """Register ``moe`` as ``model.parrot_moe`` and apply it to the visual tokens entering the LLM."""
     context = _Context()
     model.add_module(ATTRIBUTE, moe)
 
-    def remember(_module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        context.inputs = {k: kwargs.get(k) for k in ("input_ids", "attention_mask", "labels")}
-        if context.inputs["input_ids"] is None and args:
-            context.inputs["input_ids"] = args[0]
+    def remember_call(_module: nn.Module, _args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        context.call = {k: kwargs.get(k) for k in ("input_ids", "attention_mask", "labels")}
 
-    def mix(_module: nn.Module, _args: tuple[Any, ...], output: torch.Tensor) -> torch.Tensor:
-        return apply_to_visual(model, moe, output, context.inputs)
+    def remember_ids(_module: nn.Module, args: tuple[Any, ...], _output: torch.Tensor) -> None:
+        context.ids = args[0] if args else None
 
-    projector = model.get_submodule(moe.config.projector)
+    def remember_width(_module: nn.Module, _args: tuple[Any, ...], output: torch.Tensor) -> None:
+        context.tokens_per_image = int(output.shape[1]) if output.dim() == 3 else 0
+
+    def mix(_module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        embeds = kwargs.get("inputs_embeds")
+        if embeds is not None and context.ids is not None and context.ids.shape == embeds.shape[:2]:
+            kwargs["inputs_embeds"] = apply_to_embeddings(moe, embeds, context)
+        return args, kwargs
+
+    embeddings: nn.Module = model.get_input_embeddings()  # type: ignore[operator]
     handles = [
-        model.register_forward_pre_hook(remember, with_kwargs=True),
-        projector.register_forward_hook(mix),
+        model.register_forward_pre_hook(remember_call, with_kwargs=True),
+        embeddings.register_forward_hook(remember_ids),
+        model.get_submodule(moe.config.projector).register_forward_hook(remember_width),
+        model.get_submodule(moe.config.language_model).register_forward_pre_hook(mix, with_kwargs=True),
     ]
     moe._babelvlm_handles = handles  # type: ignore[assignment]
 
@@ -129,30 +148,31 @@ def detach(model: nn.Module) -> ParrotMoE | None:
     return moe
 
 
-def apply_to_visual(
-    model: nn.Module, moe: ParrotMoE, visual: torch.Tensor, inputs: dict[str, Any]
-) -> torch.Tensor:
-    """Eq. 2-5 on the projected tokens of every image; image i's keys/values are the input embeddings of
-    its sample's question tokens (not image, not padding, not answer labels)."""
-    ids = inputs.get("input_ids")
-    if ids is None or visual.dim() != 3:
+def apply_to_embeddings(moe: ParrotMoE, embeds: torch.Tensor, context: _Context) -> torch.Tensor:
+    """Eq. 2-5 on every image's visual tokens inside the LLM's input embeddings; image i's keys/values
+    are the embeddings of its sample's question tokens (not image, not padding, not answer labels)."""
+    ids = context.ids if context.ids is not None else torch.zeros(embeds.shape[:2], dtype=torch.long)
+    is_image = ids == moe.config.image_token_id
+    if not bool(is_image.any()):
+        return embeds  # a decoding step or a text-only batch
+    width = context.tokens_per_image
+    if width == 0 or int(is_image.sum()) % width:
         raise RuntimeError(
-            "Parrot MoE needs input_ids and projected visual tokens shaped (images, tokens, width)"
+            f"Parrot MoE: the projector gives {width} tokens per image, which does not divide the "
+            f"{int(is_image.sum())} image tokens (it needs projected tokens shaped (images, tokens, width))"
         )
-    mask = inputs.get("attention_mask")
-    text_mask = (ids != moe.config.image_token_id) & (mask.bool() if mask is not None else True)
-    labels = inputs.get("labels")
-    if labels is not None:
-        text_mask &= labels == -100
-    images_per_sample = (ids == moe.config.image_token_id).sum(dim=1) // visual.shape[1]
+    text_mask = ~is_image & (ids != moe.config.pad_token_id)
+    if context.call.get("input_ids") is ids:  # the mask and labels belong to this very forward
+        mask, labels = context.call.get("attention_mask"), context.call.get("labels")
+        if mask is not None:
+            text_mask &= mask.bool()
+        if labels is not None:
+            text_mask &= labels == -100
+    images_per_sample = is_image.sum(dim=1) // width
     owner = torch.repeat_interleave(torch.arange(ids.shape[0], device=ids.device), images_per_sample)
-    if owner.numel() != visual.shape[0]:
-        raise RuntimeError(
-            f"Parrot MoE: {visual.shape[0]} images but {owner.numel()} image slots in the text"
-        )
-    embeddings = model.get_input_embeddings()(ids)  # type: ignore[operator]
-    out: torch.Tensor = moe(visual, embeddings[owner].to(visual.dtype), text_mask[owner])
-    return out
+    visual = embeds[is_image].reshape(-1, width, embeds.shape[-1])
+    mixed = moe(visual, embeds[owner], text_mask[owner])
+    return embeds.masked_scatter(is_image.unsqueeze(-1), mixed.to(embeds.dtype))
 
 
 def save(moe: ParrotMoE, directory: Path) -> None:

@@ -41,13 +41,12 @@ def train(
     except ImportError as exc:
         raise MissingDependencyError(exc.name or "peft", "train", "babelvlm train") from exc
     trainer, parts = build_trainer(recipe, model_dir, data, out)
-    (out / RECIPE_FILE).write_text(
-        json.dumps(settings, indent=2) + "\n", encoding="utf-8"
-    )  # once all checks passed
     last = _last_checkpoint(out / CHECKPOINTS)
-    from babelvlm.train.trainer import LOG_FILE, truncate_log
+    if trainer.is_world_process_zero():  # files are written by the main process only, once all checks passed
+        from babelvlm.train.trainer import LOG_FILE, truncate_log
 
-    truncate_log(out / LOG_FILE, int(last.name.rsplit("-", 1)[1]) if last else 0)
+        (out / RECIPE_FILE).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        truncate_log(out / LOG_FILE, int(last.name.rsplit("-", 1)[1]) if last else 0)
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     return save_outputs(trainer, parts, recipe, out, {"model": model, "data": data, "result": result})
 
@@ -77,7 +76,18 @@ def _last_checkpoint(folder: Path) -> Path | None:
     return max(done, key=lambda p: int(p.name.rsplit("-", 1)[1]), default=None)
 
 
-def attach_moe(model: Any, recipe: Recipe, model_dir: Path, projector: str) -> parrot_moe.ParrotMoE | None:
+def _pad_token_id(model: Any) -> int:
+    """The padding id (left out of the MoE's text keys at inference, where no attention mask reaches it)."""
+    for config in (model.generation_config, model.config, getattr(model.config, "text_config", None)):
+        pad = getattr(config, "pad_token_id", None)
+        if pad is not None:
+            return int(pad)
+    return -1
+
+
+def attach_moe(
+    model: Any, recipe: Recipe, model_dir: Path, modules: tuple[str, str]
+) -> parrot_moe.ParrotMoE | None:
     """The Parrot MoE for this run: the one saved in ``model_dir`` if any, else a fresh one (stage 2)."""
     if (model_dir / parrot_moe.CONFIG_FILE).is_file():
         return parrot_moe.load_into(model, model_dir)
@@ -91,10 +101,12 @@ def attach_moe(model: Any, recipe: Recipe, model_dir: Path, projector: str) -> p
         residual_form=settings.residual_form,
         expert=settings.expert,
         hidden=settings.hidden,
-        projector=projector,
+        projector=modules[0],
+        language_model=modules[1],
         image_token_id=int(
             getattr(model.config, "image_token_id", getattr(model.config, "image_token_index", -1))
         ),
+        pad_token_id=_pad_token_id(model),
     )
     moe = parrot_moe.ParrotMoE(config)
     parrot_moe.attach(model, moe)

@@ -70,9 +70,8 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
         dataset = ParallelDataset(read_parallel(data, recipe.mvcl_mi.tgt_langs), encoder)
     else:
         dataset = ConversationDataset(read_conversations(data), encoder)
-    dataset[0]  # the chat template and processor work on this data before anything trains
-    projector = groups.module_names("projector")[0] if groups.module_names("projector") else ""
-    moe = attach_moe(model, recipe, model_dir, projector)
+    _ = dataset[0]  # the chat template and processor work on this data before anything trains
+    moe = attach_moe(model, recipe, model_dir, _moe_modules(groups))
     lora_groups = list(recipe.lora.groups) if recipe.lora else []
     counts = apply_trainable(model, groups, [g for g in recipe.train if g not in lora_groups])
     if recipe.lora:
@@ -88,6 +87,14 @@ def build_trainer(recipe: Recipe, model_dir: Path, data: str, out: Path) -> tupl
         callbacks=[log := JsonlLog(out / LOG_FILE)],
     )
     return trainer, RunParts(processor, groups, moe, counts, log, precision)
+
+
+def _moe_modules(groups: ModuleGroups) -> tuple[str, str]:
+    """(projector, language model) module paths for the Parrot MoE: the first entries of the groups
+    (``lm_head`` is not the language model's body)."""
+    projector = next(iter(groups.module_names("projector")), "")
+    body = next((p for p in groups.module_names("llm") if p != "lm_head"), "")
+    return projector, body
 
 
 def _with_lora(model: Any, groups: ModuleGroups, recipe: Recipe) -> Any:

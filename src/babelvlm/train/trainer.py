@@ -111,19 +111,16 @@ def _forward_takes_counts(model: Any) -> bool:
 
 class JsonlLog(TrainerCallback):
     """One JSON line per logged step (``step``, ``loss``, ``lr``, ``grad_norm``, ``tokens_per_s`` and
-    every loss term), appended and flushed as training goes; the end-of-run totals go to ``final``."""
+    every loss term), appended as training goes (main process only); end-of-run totals are left to the
+    summary."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.final: dict[str, Any] = {}
 
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
-        if not state.is_world_process_zero or not logs:
-            return
-        if "loss" not in logs:
-            self.final.update(logs)
+        if not state.is_world_process_zero or not logs or "loss" not in logs:
             return
         row: dict[str, Any] = {
             "step": state.global_step,
