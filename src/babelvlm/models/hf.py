@@ -351,6 +351,9 @@ def _load(model_dir: Path, options: dict[str, str]) -> tuple[Any, Any, Any]:
         import transformers
     except ImportError as exc:
         raise MissingDependencyError(exc.name or "transformers", "hf", "the hf: backend") from exc
+    from babelvlm.models.efficientnet_tower import register_architectures
+
+    register_architectures()  # BabelVLM's own vision tower (the model organism's), so its directories load
     trust = options.get("trust_remote_code", "false").lower() in {"1", "true", "yes"}
     common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust}
     try:

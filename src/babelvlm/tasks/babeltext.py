@@ -11,24 +11,21 @@ Task options (``-T key=value``): ``scenes`` (images per image language, default 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from babelvlm.cachedir import user_cache_dir
-from babelvlm.errors import ConfigError, DataError, UnknownNameError
+from babelvlm.errors import ConfigError, DataError
 from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks.babeltext_answers import numeric_match, time_match
 from babelvlm.tasks.babeltext_render import render_png
 from babelvlm.tasks.babeltext_scenes import GENERATOR_VERSION, make_scenes, question_for, supported_languages
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
+from babelvlm.tasks.generated_copy import cached_copy, parse_codes, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +47,11 @@ class BabelTextConfig:
 
     def key(self) -> str:
         """A short hash naming the cached copy of this configuration."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return settings_key(self)
 
 
 def _langs(value: list[str] | str | None, what: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    codes = [c.strip() for c in (value.split(",") if isinstance(value, str) else value) if c.strip()]
-    for code in codes:
-        if code not in supported_languages():
-            raise UnknownNameError(f"BabelText {what} language", code, list(supported_languages()))
-    return tuple(dict.fromkeys(codes))
+    return parse_codes(value, supported_languages(), f"BabelText {what} language")
 
 
 def config_from_options(options: LoadOptions) -> BabelTextConfig:
@@ -133,14 +124,7 @@ def ensure_generated(config: BabelTextConfig, data: Path | None) -> Path:
                     ", ".join(f"{k}={stored.get(k)!r}" for k in differ),
                 )
         return data
-    target = user_cache_dir("babeltext") / config.key()
-    if not (target / MANIFEST_FILE).is_file():
-        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        generate(config, tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    return target
+    return cached_copy("babeltext", config, generate, MANIFEST_FILE)
 
 
 _REQUIRED = ("id", "prompt", "references", "lang", "image_lang", "image", "answer_type", "difficulty")

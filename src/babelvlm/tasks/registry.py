@@ -19,6 +19,7 @@ _TASK_MODULES: tuple[str, ...] = (
     "babelvlm.tasks.realworldqa",
     "babelvlm.tasks.japanese",
     "babelvlm.tasks.pixmo",
+    "babelvlm.tasks.organism",
 )
 
 _cache: dict[str, Task] | None = None

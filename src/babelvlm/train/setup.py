@@ -39,6 +39,9 @@ def load_model(model_dir: Path, trust_remote_code: bool = False) -> tuple[Any, A
     """Processor and model (float32 master weights; mixed precision comes from the recipe), offline."""
     import transformers
 
+    from babelvlm.models.efficientnet_tower import register_architectures
+
+    register_architectures()  # BabelVLM's own vision tower (the model organism's), as hf: does
     common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": trust_remote_code}
     auto_processor: Any = transformers.AutoProcessor
     processor = auto_processor.from_pretrained(model_dir, **common)
