@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests" / "tasks"), str(ROOT / "tests" / "builders")]
 
 from paper_pdfs import EN_TEXT, write_pdf  # noqa: E402
-from tiny_encoder import build_tiny_encoder  # noqa: E402
+from tiny_translation_encoder import build_tiny_encoder  # noqa: E402
 from tsv_fixtures import MCQ_HEADER, write_tsv  # noqa: E402
 
 from babelvlm.builders.generation import StoredModel  # noqa: E402
