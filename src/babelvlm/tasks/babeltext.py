@@ -25,7 +25,7 @@ from babelvlm.tasks.babeltext_answers import numeric_match, time_match
 from babelvlm.tasks.babeltext_render import render_png
 from babelvlm.tasks.babeltext_scenes import GENERATOR_VERSION, make_scenes, question_for, supported_languages
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
-from babelvlm.tasks.generated_copy import cached_copy, parse_codes, settings_key
+from babelvlm.tasks.generated_copy import cached_copy, copy_rows, parse_codes, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -137,32 +137,24 @@ def read_samples(directory: Path) -> Iterator[Sample]:
         raise DataError(
             "no BabelText samples file", file=str(path), fix="remove --data or point it at a copy"
         )
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"not JSON ({exc.msg})", file=str(path), row=n, fix="regenerate the copy"
-                ) from exc
-            for name in _REQUIRED:
-                if name not in row:
-                    raise DataError("missing", file=str(path), row=n, field=name, fix="regenerate the copy")
-            if row["answer_type"] not in ("number", "time", "name") or not row["references"]:
-                raise DataError("bad answer", file=str(path), row=n, field="answer_type/references")
-            meta = {k: row[k] for k in ("answer_type", "difficulty", "qtype", "kind", "scene") if k in row}
-            image = directory / row["image"]
-            yield Sample(
-                id=row["id"],
-                task="babeltext",
-                prompt=row["prompt"],
-                references=list(row["references"]),
-                lang=row["lang"],
-                image_lang=row["image_lang"],
-                images=[ImageRef(path=str(image), source=f"{path} row {n} field 'image'")],
-                max_new_tokens=24,
-                meta=meta,
-            )
+    for n, row in copy_rows(path, _REQUIRED, fix="regenerate the copy"):
+        if row["answer_type"] not in ("number", "time", "name") or not row["references"]:
+            raise DataError("bad answer", file=str(path), row=n, field="answer_type/references")
+        meta: dict[str, Any] = {
+            k: row[k] for k in ("answer_type", "difficulty", "qtype", "kind", "scene") if k in row
+        }
+        image = directory / row["image"]
+        yield Sample(
+            id=row["id"],
+            task="babeltext",
+            prompt=row["prompt"],
+            references=list(row["references"]),
+            lang=row["lang"],
+            image_lang=row["image_lang"],
+            images=[ImageRef(path=str(image), source=f"{path} row {n} field 'image'")],
+            max_new_tokens=24,
+            meta=meta,
+        )
 
 
 def name_match(prediction: str, references: list[str], lang: str) -> float:

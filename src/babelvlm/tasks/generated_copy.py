@@ -10,13 +10,13 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from babelvlm.cachedir import user_cache_dir
-from babelvlm.errors import UnknownNameError
+from babelvlm.errors import DataError, UnknownNameError
 
 
 def settings_key(settings: Any) -> str:
@@ -47,3 +47,18 @@ def parse_codes(value: list[str] | str | None, known: Sequence[str], what: str) 
         if code not in known:
             raise UnknownNameError(what, code, list(known))
     return tuple(dict.fromkeys(codes))
+
+
+def copy_rows(path: Path, required: Sequence[str], fix: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, row) of a generated copy's JSONL; a row that is not JSON or lacks a ``required`` field is
+    a DataError naming the file, the row and the field, with ``fix``."""
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"not JSON ({exc.msg})", file=str(path), row=n, fix=fix) from exc
+            for name in required:
+                if name not in row:
+                    raise DataError("missing", file=str(path), row=n, field=name, fix=fix)
+            yield n, row

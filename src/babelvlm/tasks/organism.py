@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from babelvlm.errors import ConfigError, DataError
+from babelvlm.errors import ConfigError
 from babelvlm.schema import ImageRef, Sample, SampleScore, TaskResult
 from babelvlm.tasks import organism_scenes as scenes_mod
 from babelvlm.tasks.base import LoadOptions, Task, TaskInfo, limit_evenly
-from babelvlm.tasks.generated_copy import cached_copy, parse_codes
+from babelvlm.tasks.generated_copy import cached_copy, copy_rows, parse_codes
 
 DEFAULT_SCENES = 40
 SAMPLES_FILE = "organism.jsonl"
@@ -92,30 +92,19 @@ def ensure_generated(config: OrganismConfig) -> Path:
 def read_samples(directory: Path) -> Iterator[Sample]:
     """Samples of a generated copy; a malformed row is a DataError naming the row and the field."""
     path = directory / SAMPLES_FILE
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"not JSON ({exc.msg})", file=str(path), row=n, fix="delete the cached copy"
-                ) from exc
-            for name in ("id", "prompt", "references", "lang", "image", "qtype", "concept"):
-                if name not in row:
-                    raise DataError(
-                        "missing", file=str(path), row=n, field=name, fix="delete the cached copy"
-                    )
-            yield Sample(
-                id=row["id"],
-                task="organism",
-                prompt=row["prompt"],
-                references=list(row["references"]),
-                lang=row["lang"],
-                images=[ImageRef(path=str(directory / row["image"]), source=f"{path} row {n} field 'image'")],
-                output_lang=row["lang"],
-                max_new_tokens=8,
-                meta={k: row[k] for k in ("qtype", "concept", "scene")},
-            )
+    required = ("id", "prompt", "references", "lang", "image", "qtype", "concept")
+    for n, row in copy_rows(path, required, fix="delete the cached copy"):
+        yield Sample(
+            id=row["id"],
+            task="organism",
+            prompt=row["prompt"],
+            references=list(row["references"]),
+            lang=row["lang"],
+            images=[ImageRef(path=str(directory / row["image"]), source=f"{path} row {n} field 'image'")],
+            output_lang=row["lang"],
+            max_new_tokens=8,
+            meta={k: row[k] for k in ("qtype", "concept", "scene")},
+        )
 
 
 @cache
