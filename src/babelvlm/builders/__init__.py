@@ -5,7 +5,7 @@ A builder is a list of steps (reader -> extractors -> filters -> writer) over a 
 kept or dropped with a reason; the framework counts them, writes rejects with their reason and sums the
 counts of all shards into ``OUT/stats.json``::
 
-    {"steps": [{"name": "min_side", "unit": "images", "in": 10, "kept": 7, "dropped": {"min_side<150": 3}}],
+    {"steps": [{"name": "min_side", "unit": "images", "in": 10, "kept": 7, "dropped": {"side<150": 3}}],
      "shards": {"total": 4, "finished": 4}, "skipped_steps": []}
 
 with ``in = kept + sum(dropped)`` for every step (checked when the file is written).
@@ -23,7 +23,7 @@ Writing a step (``babelvlm.builders.steps``) - one small class, the paper's thre
 
         def check(self, media: Media, doc: Document) -> str | None:
             w, h = media.metadata["width"], media.metadata["height"]
-            return None if min(w, h) >= self.min_side else f"min_side<{self.min_side}"
+            return None if min(w, h) >= self.min_side else f"side<{self.min_side}"
 
 Base classes: ``DocumentFilter.check(doc)`` and ``MediaFilter.check(media, doc)`` return ``None`` (keep) or
 a reason (override ``check_batch`` and set ``batch_size`` for models); ``Transform.apply(doc)`` returns a
