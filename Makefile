@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 PIPC := $(PIP) install -q -c constraints.txt
 
-.PHONY: test test-slow demo lint typecheck unit setup setup-demo clean
+.PHONY: test test-slow demo experiment lint typecheck unit setup setup-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test-slow: setup setup-demo
 
 demo: setup-demo
 	$(BIN)/babelvlm demo
+
+# The model organism: four arms x three seeds on this CPU (<= 30 minutes on 2 cores); re-running resumes.
+experiment: setup
+	$(BIN)/babelvlm experiment organism --out runs/organism
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

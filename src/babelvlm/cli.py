@@ -245,6 +245,15 @@ def _add_train() -> None:
 _add_train()
 
 
+def _add_experiment() -> None:
+    from babelvlm.experiments.cli import app as experiment_app
+
+    app.add_typer(experiment_app, name="experiment")
+
+
+_add_experiment()
+
+
 def main() -> None:
     """Console entry point (``babelvlm``)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -104,11 +104,6 @@ class Recipe(_Strict):
             raise ValueError("'train' lists no module group (fix: e.g. train: [projector, llm])")
         if "moe" in self.train and not self.moe.enabled:
             raise ValueError("'train' has moe but moe.enabled is false (fix: --set moe.enabled=true)")
-        if self.lora is not None and "moe" in self.train:
-            raise ValueError(
-                "LoRA runs save only adapters, so a trained MoE would be lost (fix: train the MoE without "
-                "lora, as parrot_stage2 does)"
-            )
         if self.lora is not None:
             outside = sorted(set(self.lora.groups) - set(self.train))
             if outside or "moe" in self.lora.groups:

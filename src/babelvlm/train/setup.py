@@ -105,8 +105,13 @@ def _with_lora(model: Any, groups: ModuleGroups, recipe: Recipe) -> Any:
     settings = recipe.lora
     targets = lora_targets(model, groups, settings.groups, settings.targets, settings.exclude)
     modules = dict(model.named_modules())
+    # the MoE stays outside peft: its hooks call the module object itself, which a modules_to_save copy is not
     full = [
-        p for g in recipe.train if g not in settings.groups for p in groups.module_names(g) if p in modules
+        p
+        for g in recipe.train
+        if g not in settings.groups and g != "moe"
+        for p in groups.module_names(g)
+        if p in modules and p != parrot_moe.ATTRIBUTE
     ]
     config = LoraConfig(
         r=settings.r,
@@ -115,7 +120,12 @@ def _with_lora(model: Any, groups: ModuleGroups, recipe: Recipe) -> Any:
         target_modules=targets,
         modules_to_save=full or None,
     )
-    return get_peft_model(model, config)
+    wrapped = get_peft_model(model, config)
+    moe = getattr(model, parrot_moe.ATTRIBUTE, None)
+    if "moe" in recipe.train and moe is not None:  # peft froze every non-adapter parameter
+        for param in moe.parameters():
+            param.requires_grad_(True)
+    return wrapped
 
 
 def _precision(name: str) -> str:

@@ -13,6 +13,8 @@ import torch
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from babelvlm.models import parrot_moe
+from babelvlm.train.encode import IGNORE
 from babelvlm.train.mvcl_mi import answer_counts, mvcl_mi_terms, nll_sum
 from babelvlm.train.recipe import Recipe
 
@@ -29,9 +31,28 @@ class RecipeTrainer(Trainer):
         self.lengths = lengths
         self.loss_is_scaled_for_ga = True
         self.forward_takes_counts = _forward_takes_counts(self.model)
+        # the MoE's hooks read the labels of the call, so an MoE run keeps the model's own loss
+        self.answer_logits_only = _forward_takes(self.model, "logits_to_keep") and not _has_moe(self.model)
         self._terms: dict[str, float] = {}
         self._tokens = 0
         self._since = (time.perf_counter(), 0)
+
+    def _save(self, output_dir: str | None = None, state_dict: Any = None) -> None:
+        """Also write the Parrot MoE into a LoRA run's checkpoints (peft saves only the adapters)."""
+        super()._save(output_dir, state_dict)
+        moe = _peft_moe(self.model)
+        if moe is not None and self.args.should_save:
+            parrot_moe.save(moe, Path(output_dir or str(self.args.output_dir)))
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+        """Restore a LoRA run's Parrot MoE next to its adapters."""
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        moe = _peft_moe(model or self.model)
+        weights = Path(resume_from_checkpoint) / parrot_moe.WEIGHTS_FILE
+        if moe is not None and weights.is_file():
+            from safetensors.torch import load_file
+
+            moe.load_state_dict(load_file(str(weights)))
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
         """Length-grouped batches (similar lengths pad less), else the Trainer's random sampler."""
@@ -73,6 +94,9 @@ class RecipeTrainer(Trainer):
             )
             for name, value in terms.items():
                 self._terms[name] = self._terms.get(name, 0.0) + float(value.detach())
+        elif self.answer_logits_only:  # the vocabulary projection only where an answer token is predicted
+            outputs = model(**inputs, logits_to_keep=predicting_positions(labels))
+            loss = answer_nll(outputs.logits, labels) / counts.clamp(min=1)
         elif self.forward_takes_counts:  # transformers models: their own loss, normalised by the counts
             outputs = model(**inputs, labels=labels, num_items_in_batch=counts)
             loss = outputs.loss
@@ -100,6 +124,43 @@ class RecipeTrainer(Trainer):
             self._terms, self._tokens = {}, 0
             self._since = (time.perf_counter(), self.state.global_step)
         super().log(logs, start_time)
+
+
+def _peft_moe(model: Any) -> parrot_moe.ParrotMoE | None:
+    """The MoE attached under a peft wrapper (None without peft or without an MoE: a plain model's
+    checkpoints hold the MoE as a submodule already)."""
+    inner = getattr(getattr(model, "base_model", None), "model", None)
+    if inner is None or not hasattr(model, "peft_config"):
+        return None
+    moe = getattr(inner, parrot_moe.ATTRIBUTE, None)
+    return moe if isinstance(moe, parrot_moe.ParrotMoE) else None
+
+
+def _has_moe(model: Any) -> bool:
+    return _peft_moe(model) is not None or isinstance(
+        getattr(model, parrot_moe.ATTRIBUTE, None), parrot_moe.ParrotMoE
+    )
+
+
+def _forward_takes(model: Any, name: str) -> bool:
+    """Whether the (base) model's forward names the parameter ``name``."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return name in inspect.signature(base.forward).parameters
+
+
+def predicting_positions(labels: torch.Tensor) -> torch.Tensor:
+    """(batch, length) bool: position t predicts an answer token (``labels[:, t + 1]`` is not ignored)."""
+    keep = torch.zeros_like(labels, dtype=torch.bool)
+    keep[:, :-1] = labels[:, 1:] != IGNORE
+    return keep
+
+
+def answer_nll(flat_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Sum of -log p over the answer tokens from logits kept at ``predicting_positions`` (row-major,
+    flattened to (answer tokens, vocabulary) as transformers' boolean ``logits_to_keep`` returns them)."""
+    targets = labels[:, 1:][labels[:, 1:] != IGNORE]
+    logits = flat_logits.reshape(-1, flat_logits.shape[-1])
+    return torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
 
 
 def _forward_takes_counts(model: Any) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from babelvlm.errors import ConfigError
 from babelvlm.schema import Sample
+from babelvlm.tasks import organism_scenes
 from babelvlm.tasks.base import LoadOptions
 from babelvlm.tasks.registry import get_task
 
@@ -115,6 +116,54 @@ def write_parallel_jsonl(
             row[f"answer_{lang}"] = sample.references[0]
         lines.append(json.dumps(row, ensure_ascii=False))
     path = out_dir / "parallel.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+MIDDLE = 16
+"""A single shape within this many pixels of the centre line is captioned "in the middle"."""
+CAPTION_PROMPT = "Describe the image briefly."
+"""Stage 1's instruction (LLaVA's alignment stage pairs a short fixed instruction with a caption)."""
+
+
+def caption(scene: organism_scenes.Scene) -> str:
+    """An English caption naming everything the scene shows: colour, shape and side of a single shape,
+    the number, colour and shape of several, or a digit and its colour."""
+    answers = organism_scenes.words()["answers"]
+    if scene.digit:
+        return f"The digit {answers['digit'][scene.digit]['en']} in {scene.digit_colour}."
+    shape, colour, x, _, _ = scene.shapes[0]
+    if len(scene.shapes) > 1 or scene.qtype == "count":
+        n = len(scene.shapes)
+        noun = shape if n == 1 else f"{shape}s"
+        return f"{answers['count'][str(n)]['en'].capitalize()} {colour} {noun}."
+    offset = x - organism_scenes.IMAGE_SIZE // 2
+    side = "in the middle" if abs(offset) < MIDDLE else "on the left" if offset < 0 else "on the right"
+    return f"A {colour} {shape} {side}."
+
+
+def write_caption_jsonl(out_dir: Path, seed: int, scenes: int) -> Path:
+    """``out_dir/train.jsonl`` (+ ``images/``): stage 1's English captions of ``scenes`` scenes per question
+    type, drawn from ``seed`` by the organism task's own scene generator."""
+    if seed == EVAL_SEED:
+        raise ConfigError(f"seed {EVAL_SEED} is the evaluation copy (fix: train on any other seed)")
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for scene in organism_scenes.make_scenes(seed, scenes):
+        image = f"images/caption-{seed}-{scene.index:05d}.png"
+        (out_dir / image).write_bytes(organism_scenes.render_png(scene))
+        row = {
+            "id": f"caption-{seed}-{scene.index:05d}",
+            "image": image,
+            "conversations": [
+                {"from": "human", "value": f"<image>\n{CAPTION_PROMPT}"},
+                {"from": "gpt", "value": caption(scene)},
+            ],
+            "lang": "en",
+            "qtype": scene.qtype,
+        }
+        lines.append(json.dumps(row, ensure_ascii=False))
+    path = out_dir / "train.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
