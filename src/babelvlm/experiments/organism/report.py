@@ -77,7 +77,7 @@ def render_report(result: dict[str, Any], out: Path) -> str:
             "concept gap",
             "MI gap (nats)",
             "non-English fidelity",
-            "failed",
+            "excluded (failed, language unknown)",
             "final loss per seed",
         ],
         [
