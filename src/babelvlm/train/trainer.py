@@ -142,10 +142,15 @@ def _has_moe(model: Any) -> bool:
     )
 
 
+def _forward_parameters(model: Any) -> Any:
+    """The parameters of the (base, under peft) model's forward."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return inspect.signature(base.forward).parameters
+
+
 def _forward_takes(model: Any, name: str) -> bool:
     """Whether the (base) model's forward names the parameter ``name``."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return name in inspect.signature(base.forward).parameters
+    return name in _forward_parameters(model)
 
 
 def predicting_positions(labels: torch.Tensor) -> torch.Tensor:
@@ -165,8 +170,7 @@ def answer_nll(flat_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 def _forward_takes_counts(model: Any) -> bool:
     """Whether the (base) model's forward accepts ``num_items_in_batch`` (transformers models do)."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    params = inspect.signature(base.forward).parameters
+    params = _forward_parameters(model)
     return "num_items_in_batch" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 

@@ -224,11 +224,11 @@ def _wiring(config: ExperimentConfig, organism: Path) -> dict[str, Any]:
         folder / "trained",
         ["batch_size=8", f"max_steps={steps}"],
     )
-    losses = [
-        float(json.loads(line)["loss"])
+    rows = [
+        json.loads(line)
         for line in (folder / "trained" / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
-        if "loss" in json.loads(line)
     ]
+    losses = [float(row["loss"]) for row in rows if "loss" in row]
     check = wiring.image_dependence(f"hf:{folder / 'trained'}", batch)
     result = {"steps": summary.get("steps", steps), "first_loss": losses[0], "last_loss": losses[-1], **check}
     write_text_atomic(done, json.dumps(result, indent=1) + "\n")

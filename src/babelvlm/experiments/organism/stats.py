@@ -36,11 +36,6 @@ class ArmRuns:
     mi: dict[tuple[Unit, str], float] = field(default_factory=dict)
     n_failed: dict[str, int] = field(default_factory=dict)
 
-    def langs(self) -> list[str]:
-        """Every question language seen, English first."""
-        found = {lang for _, lang in self.accuracy} | {lang for _, lang in self.mi}
-        return sorted(found, key=lambda lang: (lang != "en", lang))
-
     def units(self) -> list[Unit]:
         return sorted({unit for unit, _ in self.accuracy})
 
